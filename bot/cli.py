@@ -1,0 +1,290 @@
+"""The ``crosscheck`` command: the same answers as the bot, from a terminal."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.settings import Settings, ValidationError, settings_problems
+from checks.engine import Engine
+from checks.errors import CheckError, InputError
+from checks.models import CheckResult, Stance, Verdict
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="crosscheck",
+    help=(
+        "Check a claim against what your trusted sources said.\n\n"
+        "Sources are listed in sources.yaml; `crosscheck ingest` stores their claims, "
+        "`crosscheck check \"…\"` answers Supported, Disputed, Mixed or Unverified with citations."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+T = TypeVar("T")
+
+_VERDICT_STYLE = {
+    Verdict.SUPPORTED: ("green", "✔"),
+    Verdict.DISPUTED: ("red", "✘"),
+    Verdict.MIXED: ("yellow", "≈"),
+    Verdict.UNVERIFIED: ("bright_black", "?"),
+}
+_STANCE_STYLE = {
+    Stance.AGREES: ("green", "agrees"),
+    Stance.CONFLICTS: ("red", "conflicts"),
+    Stance.RELATED: ("bright_black", "related"),
+}
+
+
+class _State:
+    settings: Settings
+    db: str
+    sources: str
+
+
+state = _State()
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One clear line on stderr and a non-zero exit."""
+    err.print(f"[red]crosscheck: error:[/red] {escape(message)}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _engine() -> Iterator[Engine]:
+    try:
+        engine = Engine.open(state.db, state.sources)
+    except CheckError as exc:
+        fail(str(exc))
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except CheckError as exc:
+        fail(str(exc))
+
+
+@app.callback()
+def _main(
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Store file. Default ./crosscheck.db or $CROSSCHECK_DB.",
+                     show_default=False),
+    ] = None,
+    sources: Annotated[
+        str | None,
+        typer.Option("--sources", help="Sources file. Default ./sources.yaml or "
+                     "$CROSSCHECK_SOURCES.", show_default=False),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+) -> None:
+    try:
+        state.settings = Settings()
+    except ValidationError as exc:
+        for line in settings_problems(exc):
+            err.print(f"[red]crosscheck: error:[/red] {escape(line)}")
+        raise typer.Exit(1) from None
+    state.db = db or state.settings.db
+    state.sources = sources or state.settings.sources
+    level = logging.INFO if verbose else getattr(logging, state.settings.log_level.upper())
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+# ---------------------------------------------------------------------------- ingest
+
+
+@app.command()
+def ingest() -> None:
+    """Ingest every enabled source in the sources file. Safe to run again: nothing is stored twice."""
+    with _engine() as engine:
+        names = [s.name for s in engine.config.enabled()]
+        if not names:
+            fail(f"{state.sources}: no enabled sources to ingest")
+        with Progress(
+            TextColumn("[bold]{task.description:<24}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        ) as progress:
+            tasks = {n: progress.add_task(n, total=None) for n in names}
+
+            def tick(name: str, done: int, total: int) -> None:
+                progress.update(tasks[name], completed=done, total=total)
+
+            report = _guard(lambda: engine.ingest(tick))
+            for n in names:
+                t = progress.tasks[tasks[n]]
+                if t.total is None:
+                    progress.update(tasks[n], total=0, completed=0)
+        for s in report.sources:
+            status = "[green]ok[/green]" if s.ok else f"[red]{len(s.errors)} problem(s)[/red]"
+            out.print(
+                f"{escape(s.name)}: {s.seen} file(s), {s.added} new article(s), "
+                f"{s.claims} new claim(s) — {status}"
+            )
+            for e in s.errors:
+                out.print(f"  [red]•[/red] {escape(e)}")
+        out.print(
+            f"Stored {report.added} new article(s) and {report.claims} claim(s); "
+            f"{engine.store.claim_count()} claim(s) in {state.db}."
+        )
+        if report.sources and all(not s.ok and s.seen == 0 for s in report.sources):
+            raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------------- check
+
+
+def _print_result(result: CheckResult, weights: dict[str, float]) -> None:
+    colour, mark = _VERDICT_STYLE[result.verdict]
+    out.print(
+        f"[bold {colour}]{mark} {result.verdict.label}[/bold {colour}]  "
+        f"[bright_black](confidence {result.confidence:.2f})[/bright_black]"
+    )
+    out.print(f"  “{escape(result.claim)}”")
+    if not result.matches:
+        out.print("  No configured source says anything about this.")
+        return
+
+    def cls(name: str) -> str:
+        w = weights.get(name, 1.0)
+        return "high" if w >= 0.75 else "medium" if w >= 0.4 else "low"
+
+    parts = []
+    if result.agreeing:
+        parts.append("Agrees: " + ", ".join(f"{escape(n)} ({cls(n)})" for n in result.agreeing))
+    if result.conflicting:
+        parts.append(
+            "Conflicts: " + ", ".join(f"{escape(n)} ({cls(n)})" for n in result.conflicting)
+        )
+    if parts:
+        out.print("  " + " · ".join(parts))
+    for m in result.matches:
+        colour, word = _STANCE_STYLE[m.stance]
+        c = m.citation
+        out.print(
+            f"\n  [{colour}]{word:<9}[/{colour}] {escape(c.source)} "
+            f"[bright_black](weight {c.weight:g}, {c.weight_class}; relevance {m.score:.2f})"
+            "[/bright_black]"
+        )
+        for note in m.notes:
+            out.print(f"            • {escape(note.text)}")
+        out.print(f"            “{escape(c.quote)}”")
+        date = f" ({c.published})" if c.published else ""
+        out.print(f"            — {escape(c.title)}{date}")
+        out.print(f"              {escape(c.url)}")
+
+
+@app.command()
+def check(
+    claim: Annotated[str | None, typer.Argument(help="The claim to check.", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            "-f",
+            help="Check one claim per line of this file ('-' for stdin); prints JSON Lines in "
+            "input order.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Check a claim against the stored claims of your sources."""
+    if (claim is None) == (file is None):
+        fail("give a claim or --file, not both or neither", code=2)
+    with _engine() as engine:
+        if file is not None:
+            _check_file(engine, file)
+            return
+        assert claim is not None
+        result = _guard(lambda: engine.check_text(claim))
+        if as_json:
+            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        else:
+            _print_result(result, {s.name: s.weight for s in engine.config.sources})
+            if not engine.store.claim_count():
+                err.print("[yellow]The store is empty: run `crosscheck ingest` first.[/yellow]")
+
+
+def _check_file(engine: Engine, file: Path) -> None:
+    try:
+        raw = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+    except OSError as exc:
+        fail(f"{file}: cannot be read ({exc.strerror or exc})")
+    if b"\0" in raw:
+        fail(f"{file}: is binary, not text")
+    lines = raw.decode("utf-8", errors="replace").splitlines()
+    for line in lines:
+        try:
+            answer = engine.check_text(line).to_json()
+        except InputError as exc:
+            answer = {"claim": line[:200], "verdict": None, "matches": [], "error": str(exc)}
+        except CheckError as exc:
+            fail(str(exc))
+        sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+
+
+# ---------------------------------------------------------------------------- sources
+
+
+@app.command()
+def sources() -> None:
+    """List the configured sources: kind, weight, what is stored and how the last ingest went."""
+    with _engine() as engine:
+        table = Table(title=f"Sources in {state.sources}", title_justify="left")
+        for col in ("name", "kind", "weight", "articles", "claims", "last ingest", "status"):
+            table.add_column(col, justify="right" if col in {"weight", "articles", "claims"} else "left")
+        enabled = {s.name for s in engine.config.enabled()}
+        for s in _guard(engine.sources):
+            status = (
+                "[bright_black]disabled[/bright_black]"
+                if s.name not in enabled
+                else f"[red]{escape(s.last_error)}[/red]"
+                if s.last_error
+                else "[green]ok[/green]"
+                if s.last_ingest
+                else "[yellow]never ingested[/yellow]"
+            )
+            table.add_row(
+                escape(s.name),
+                s.kind,
+                f"{s.weight:g}",
+                str(s.articles),
+                str(s.claims),
+                s.last_ingest.strftime("%Y-%m-%d %H:%M UTC") if s.last_ingest else "—",
+                status,
+            )
+        out.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""HTML page → article text, title, publication date and canonical URL (trafilatura, htmldate)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from checks.claims import clean_text
+
+__all__ = ["Page", "extract_html"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    title: str
+    text: str
+    published: date | None
+    canonical_url: str | None
+
+
+def _parse_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def extract_html(html: str, *, url: str | None = None) -> Page:
+    """The main text of a page without navigation, comments or furniture; empty when none."""
+    import trafilatura
+
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            url=url,
+            include_comments=False,
+            include_tables=False,
+            with_metadata=True,
+            deduplicate=False,
+        )
+    except Exception as exc:  # noqa: BLE001 - a parser crash on hostile HTML is "no text"
+        log.debug("extraction failed for %s: %s", url, exc)
+        doc = None
+    if doc is None:
+        return Page("", "", None, None)
+    text = clean_text(doc.text or "")
+    published = _parse_date(doc.date)
+    if published is None:
+        try:
+            from htmldate import find_date
+
+            published = _parse_date(find_date(html, extensive_search=False))
+        except Exception as exc:  # noqa: BLE001 - dates are optional
+            log.debug("date search failed for %s: %s", url, exc)
+    return Page(clean_text(doc.title or "").strip(), text, published, doc.url or None)

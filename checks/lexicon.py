@@ -1,0 +1,411 @@
+"""Word lists the claim features are built from.
+
+These are general-language lexicons (stance verbs, negators, number words, units, country names
+and demonyms), not words taken from any particular article. Extend them freely; keep each list
+about one idea.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "BOUND_WORDS",
+    "ENTITY_ALIASES",
+    "HONORIFICS",
+    "MEASURE_UNITS",
+    "MONTHS",
+    "NEGATIVE_STANCE",
+    "NEGATORS",
+    "NUMBER_WORDS",
+    "POSITIVE_STANCE",
+    "SCALES",
+    "SPEECH_VERBS",
+    "STOPWORDS",
+    "UNIT_SYNONYMS",
+    "VAGUE_AMOUNTS",
+    "singular",
+]
+
+# English function words: left out of full-text queries and of relevance scores.
+STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are aren't as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just let me more most my myself nor of off on once only or other ought our ours
+    ourselves out over own same she should so some such than that the their theirs them themselves
+    then there these they this those through to too under until up very was we were what when
+    where which while who whom why will with would you your yours yourself yourselves also may
+    might must shall us via per s t said says say told tell according mr mrs ms dr whose upon
+    amp rt http https www com pic twitter
+    """.split()
+)
+
+# Words that flip what follows. "n't" is handled by the tokenizer splitting contractions.
+NEGATORS = frozenset(
+    "not no never n't neither nor none nobody nothing nowhere cannot without".split()
+)
+
+# Stance lexicon: verb stems (matched with common endings) and fixed phrases.
+POSITIVE_STANCE = (
+    "welcom",
+    "accept",
+    "approv",
+    "support",
+    "endors",
+    "agree",
+    "allow",
+    "permit",
+    "embrac",
+    "back",
+    "favo",
+    "authoriz",
+    "authoris",
+    "confirm",
+    "open to",
+    "in favour of",
+    "in favor of",
+    "sign off on",
+    "green light",
+    "green-light",
+)
+NEGATIVE_STANCE = (
+    "reject",
+    "rule out",
+    "rules out",
+    "ruled out",
+    "ruling out",
+    "oppos",
+    "refus",
+    "deni",
+    "deny",
+    "ban",
+    "block",
+    "forbid",
+    "forbade",
+    "prohibit",
+    "condemn",
+    "veto",
+    "dismiss",
+    "turn down",
+    "turned down",
+    "turns down",
+    "cold water",
+    "object to",
+    "objects to",
+    "objected to",
+    "decline",
+    "declining",
+    "scrap",
+    "cancel",
+    "halt",
+    "withdr",
+    "refut",
+    "disput",
+    "debunk",
+    "against",
+)
+
+SPEECH_VERBS = (
+    "said|says|say|told|tells|wrote|writes|stated|states|claimed|claims|announced|announces|"
+    "insisted|insists|argued|argues|added|warned|warns|tweeted|posted|declared|declares|"
+    "explained|noted|reported|reports|confirmed|confirms|denied|denies|suggested|suggests|"
+    "admitted|asserted|maintained|stressed|acknowledged|predicted"
+)
+
+HONORIFICS = frozenset(
+    """
+    mr mrs ms miss dr prof sir dame lord lady president prime minister chancellor premier king
+    queen prince princess pope general gen col colonel capt captain senator sen rep representative
+    governor gov mayor secretary ambassador judge justice leader chairman chairwoman chair ceo
+    former vice deputy foreign defence defense spokesman spokeswoman spokesperson official officials
+    managing editor the
+    """.split()
+)
+
+NUMBER_WORDS: dict[str, int] = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "dozen": 12,
+}
+
+SCALES: dict[str, float] = {
+    "hundred": 1e2,
+    "thousand": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "mn": 1e6,
+    "m": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "trillion": 1e12,
+    "tn": 1e12,
+}
+
+# Vague amounts: (low, high) multipliers of the scale that follows, or absolute ranges.
+VAGUE_AMOUNTS: dict[str, tuple[float, float]] = {
+    "several": (2, 9),
+    "a few": (2, 5),
+    "few": (2, 5),
+    "a couple of": (2, 3),
+    "many": (5, 99),
+    "some": (2, 9),
+}
+# "dozens of", "hundreds of" ...: absolute ranges.
+VAGUE_PLURALS: dict[str, tuple[float, float]] = {
+    "dozens": (24, 99),
+    "scores": (40, 99),
+    "hundreds": (200, 999),
+    "thousands": (2_000, 99_999),
+    "tens of thousands": (20_000, 99_999),
+    "hundreds of thousands": (200_000, 999_999),
+    "millions": (2e6, 99e6),
+    "billions": (2e9, 99e9),
+}
+
+# Prefixes that say how a figure is meant.
+BOUND_WORDS: dict[str, str] = {
+    "at most": "at_most",
+    "up to": "at_most",
+    "no more than": "at_most",
+    "not more than": "at_most",
+    "fewer than": "at_most",
+    "less than": "at_most",
+    "under": "at_most",
+    "as many as": "at_most",
+    "a maximum of": "at_most",
+    "maximum of": "at_most",
+    "at least": "at_least",
+    "more than": "at_least",
+    "over": "at_least",
+    "upwards of": "at_least",
+    "no fewer than": "at_least",
+    "no less than": "at_least",
+    "a minimum of": "at_least",
+    "minimum of": "at_least",
+    "about": "about",
+    "around": "about",
+    "roughly": "about",
+    "approximately": "about",
+    "approx": "about",
+    "nearly": "about",
+    "almost": "about",
+    "some": "about",
+    "an estimated": "about",
+    "estimated": "about",
+    "close to": "about",
+    "circa": "about",
+    "just over": "about",
+    "just under": "about",
+}
+
+# Measures written glued to a number ("670-mile", "5 km"): the measure is the unit.
+MEASURE_UNITS: dict[str, str] = {
+    **{
+        w: w
+        for w in (
+            "mile inch foot yard meter metre kilometer kilometre centimeter millimeter "
+            "acre hectare ton tonne pound kilogram gram ounce gallon liter litre barrel "
+            "second minute hour day week month year decade century percent degree "
+            "megawatt gigawatt watt volt calorie"
+        ).split()
+    },
+    "km": "kilometer",
+    "kilometre": "kilometer",
+    "metre": "meter",
+    "litre": "liter",
+    "kg": "kilogram",
+    "lb": "pound",
+    "lbs": "pound",
+    "mph": "mile",
+    "feet": "foot",
+    "%": "percent",
+    "per cent": "percent",
+    "pc": "percent",
+    "tonne": "ton",
+}
+
+CURRENCY_SYMBOLS: dict[str, str] = {"$": "usd", "£": "gbp", "€": "eur", "¥": "jpy", "₹": "inr"}
+
+# Counted things that mean the same: each maps to one canonical unit.
+UNIT_SYNONYMS: dict[str, str] = {
+    **dict.fromkeys(
+        "troop soldier man personnel serviceman servicemember servicewoman peacekeeper "
+        "fighter combatant marine infantryman".split(),
+        "troop",
+    ),
+    **dict.fromkeys("person people individual resident citizen inhabitant".split(), "person"),
+    **dict.fromkeys("death fatality dead killed".split(), "death"),
+    **dict.fromkeys("dollar usd buck".split(), "usd"),
+    **dict.fromkeys("euro eur".split(), "eur"),
+    **dict.fromkeys("pound sterling gbp".split(), "gbp"),
+    **dict.fromkeys("child kid".split(), "child"),
+    **dict.fromkeys("vehicle car".split(), "vehicle"),
+    **dict.fromkeys("refugee migrant asylum-seeker".split(), "refugee"),
+    **dict.fromkeys("case infection".split(), "case"),
+}
+
+MONTHS: dict[str, int] = {
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
+}
+
+# Places and organisations under their common names, abbreviations and demonyms. The key is the
+# canonical name; it is what claims are compared and indexed by.
+_ALIASES_TEXT = """
+united kingdom: uk, u.k., britain, great britain, british, briton, britons, england, english
+united states: us, u.s., usa, u.s.a., america, american, americans, united states of america
+russia: russian, russians, russian federation, moscow, kremlin
+ukraine: ukrainian, ukrainians, kyiv, kiev
+north korea: north korean, north koreans, dprk, pyongyang
+south korea: south korean, south koreans, seoul, republic of korea
+china: chinese, beijing, prc
+taiwan: taiwanese, taipei
+japan: japanese, tokyo
+india: indian, indians, new delhi
+pakistan: pakistani, pakistanis
+france: french, paris
+germany: german, germans, berlin
+italy: italian, italians, rome
+spain: spanish, spaniard, spaniards, madrid
+portugal: portuguese, lisbon
+belgium: belgian, belgians, brussels
+netherlands: dutch, holland, the netherlands, amsterdam
+poland: polish, poles, warsaw
+sweden: swedish, swedes, stockholm
+norway: norwegian, norwegians, oslo
+finland: finnish, finns, helsinki
+denmark: danish, danes, copenhagen
+ireland: irish, dublin
+canada: canadian, canadians, ottawa
+australia: australian, australians, canberra
+new zealand: new zealander, new zealanders, kiwis
+mexico: mexican, mexicans
+brazil: brazilian, brazilians
+argentina: argentine, argentinian, argentinians
+israel: israeli, israelis
+palestine: palestinian, palestinians, gaza, west bank
+iran: iranian, iranians, tehran
+iraq: iraqi, iraqis, baghdad
+syria: syrian, syrians, damascus
+turkey: turkish, turks, ankara, turkiye
+egypt: egyptian, egyptians, cairo
+saudi arabia: saudi, saudis, riyadh
+afghanistan: afghan, afghans, kabul
+belarus: belarusian, belarusians, minsk
+hungary: hungarian, hungarians, budapest
+romania: romanian, romanians
+greece: greek, greeks, athens
+switzerland: swiss
+austria: austrian, austrians, vienna
+nigeria: nigerian, nigerians
+south africa: south african, south africans
+kenya: kenyan, kenyans
+venezuela: venezuelan, venezuelans
+cuba: cuban, cubans
+vietnam: vietnamese
+indonesia: indonesian, indonesians
+philippines: filipino, filipinos, philippine
+europe: european, europeans
+africa: african, africans
+asia: asian, asians
+nato: north atlantic treaty organization, north atlantic alliance
+european union: eu, e.u.
+united nations: un, u.n.
+world health organization: who
+"""
+
+ENTITY_ALIASES: dict[str, str] = {}
+for _line in _ALIASES_TEXT.strip().splitlines():
+    _canon, _, _rest = _line.partition(":")
+    ENTITY_ALIASES[_canon.strip()] = _canon.strip()
+    for _alias in _rest.split(","):
+        ENTITY_ALIASES[_alias.strip()] = _canon.strip()
+# "us" and "who" are also ordinary words: only their capitalised spellings count (see claims.py).
+CASE_SENSITIVE_ALIASES = frozenset({"us", "who", "un", "eu"})
+
+_IRREGULAR = {
+    "men": "man",
+    "women": "woman",
+    "people": "person",
+    "children": "child",
+    "feet": "foot",
+    "teeth": "tooth",
+    "mice": "mouse",
+    "geese": "goose",
+    "dead": "dead",
+    "personnel": "personnel",
+    "news": "news",
+    "series": "series",
+    "species": "species",
+}
+_KEEP_S = re.compile(r"(ss|us|is|ous|ics)$")
+
+
+def singular(word: str) -> str:
+    """A cheap English singular: troops → troop, countries → country, men → man."""
+    w = word.lower()
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
+    if w.endswith("men") and len(w) > 4:
+        return w[:-3] + "man"
+    if len(w) <= 3 or _KEEP_S.search(w):
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("ches", "shes", "xes", "sses", "zes")):
+        return w[:-2]
+    if w.endswith("s"):
+        return w[:-1]
+    return w

@@ -1,0 +1,235 @@
+"""Pydantic models shared by the engine and its adapters.
+
+Values (quantities, notes, citations, matches, results) are frozen; records that the store
+assigns ids to (articles, claims) are plain models.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Article",
+    "Bound",
+    "CheckResult",
+    "Citation",
+    "Claim",
+    "ClaimFeatures",
+    "DateRef",
+    "Match",
+    "Note",
+    "NoteKind",
+    "Quantity",
+    "Source",
+    "SourceStatus",
+    "Stance",
+    "Verdict",
+]
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Bound(StrEnum):
+    """How a figure is meant: exactly, roughly, as a ceiling or as a floor."""
+
+    EXACT = "exact"
+    ABOUT = "about"
+    AT_MOST = "at_most"
+    AT_LEAST = "at_least"
+    VAGUE = "vague"  # "several thousand", "dozens"
+
+
+class Quantity(_Value):
+    """A number with the thing it counts: "at most 30,000 men" → 30000, at_most, "man"."""
+
+    value: float
+    bound: Bound = Bound.EXACT
+    unit: str | None = None  # normalised counted thing ("troop", "mile"); None when unknown
+    text: str  # the words as written
+    low: float  # the interval the figure allows
+    high: float
+
+    def overlaps(self, other: Quantity) -> bool:
+        return self.low <= other.high and other.low <= self.high
+
+    def display(self) -> str:
+        return self.text
+
+
+class DateRef(_Value):
+    """A date or part of one mentioned in a sentence."""
+
+    text: str
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+
+
+class ClaimFeatures(_Value):
+    """What a sentence says beyond its words: figures, dates, polarity, speaker, entities."""
+
+    quantities: tuple[Quantity, ...] = ()
+    dates: tuple[DateRef, ...] = ()
+    polarity: int = 0  # +1 approving/affirming, -1 rejecting/denying, 0 no stance word
+    polar_word: str | None = None  # the word that set the polarity ("rules out", "welcome")
+    negated: bool = False  # a negator ("not", "never", "no") governs the sentence
+    speaker: str | None = None  # who said it, when attributed
+    entities: tuple[str, ...] = ()  # canonical keys of places, people, organisations
+    topic: tuple[str, ...] = ()  # places and organisations named by the article's title
+
+    @property
+    def all_entities(self) -> tuple[str, ...]:
+        return self.entities + tuple(t for t in self.topic if t not in self.entities)
+
+
+class Source(_Value):
+    """A configured source as the engine sees it."""
+
+    name: str
+    kind: str
+    weight: float = Field(default=1.0, ge=0.0, le=10.0)
+
+
+class SourceStatus(BaseModel):
+    """What the store knows about a source: counts and ingest health."""
+
+    name: str
+    kind: str
+    weight: float
+    articles: int = 0
+    claims: int = 0
+    last_ingest: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+
+
+class Article(BaseModel):
+    """One ingested document."""
+
+    id: int | None = None
+    source: str
+    url: str
+    canonical_url: str
+    title: str
+    published: date | None = None
+    text: str
+    content_hash: str
+
+
+class Claim(BaseModel):
+    """One check-worthy sentence, kept with where it came from so it can be quoted exactly."""
+
+    id: int | None = None
+    article_id: int | None = None
+    position: int  # index of the sentence among the article's claims
+    start: int  # character offsets into the article text
+    end: int
+    text: str
+    features: ClaimFeatures = ClaimFeatures()
+
+
+class Stance(StrEnum):
+    AGREES = "agrees"
+    CONFLICTS = "conflicts"
+    RELATED = "related"
+
+
+class Verdict(StrEnum):
+    SUPPORTED = "supported"
+    DISPUTED = "disputed"
+    MIXED = "mixed"
+    UNVERIFIED = "unverified"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class NoteKind(StrEnum):
+    QUANTITY = "quantity"
+    DATE = "date"
+    POLARITY = "polarity"
+    SPEAKER = "speaker"
+    SAME = "same"  # a feature both sides share ("both say 10,000 troops")
+
+
+class Note(_Value):
+    """Why a stance was taken, in one short sentence."""
+
+    kind: NoteKind
+    text: str
+    conflict: bool = False
+
+
+class Citation(_Value):
+    """Where a stored claim came from; ``quote`` is the exact sentence from the article."""
+
+    source: str
+    title: str
+    url: str
+    published: str | None = None
+    quote: str
+    weight: float = 1.0
+
+    @property
+    def weight_class(self) -> str:
+        if self.weight >= 0.75:
+            return "high"
+        if self.weight >= 0.4:
+            return "medium"
+        return "low"
+
+
+class Match(_Value):
+    """One stored claim relevant to the checked claim, with the stance it takes."""
+
+    claim_id: int
+    text: str
+    score: float  # relevance in [0, 1]
+    stance: Stance
+    notes: tuple[Note, ...] = ()
+    citation: Citation
+
+
+class CheckResult(_Value):
+    """The answer to one check; ``to_json`` is the stable machine-readable shape."""
+
+    claim: str
+    verdict: Verdict
+    matches: tuple[Match, ...] = ()
+    agreeing: tuple[str, ...] = ()  # source names
+    conflicting: tuple[str, ...] = ()
+    confidence: float = 0.0  # in [0, 1]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "claim": self.claim,
+            "verdict": self.verdict.value,
+            "confidence": round(self.confidence, 3),
+            "agreeing_sources": list(self.agreeing),
+            "conflicting_sources": list(self.conflicting),
+            "matches": [
+                {
+                    "text": m.text,
+                    "score": round(m.score, 4) if math.isfinite(m.score) else 0.0,
+                    "stance": m.stance.value,
+                    "notes": [n.text for n in m.notes],
+                    "citation": {
+                        "source": m.citation.source,
+                        "title": m.citation.title,
+                        "url": m.citation.url,
+                        "published": m.citation.published,
+                        "quote": m.citation.quote,
+                        "weight": m.citation.weight,
+                    },
+                }
+                for m in self.matches
+            ],
+        }

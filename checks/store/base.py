@@ -1,0 +1,61 @@
+"""The storage contract every store implements (SQLite embedded, PostgreSQL for scale-out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol, runtime_checkable
+
+from checks.models import Article, Claim, Source, SourceStatus
+
+__all__ = ["AddResult", "Candidate", "Store"]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A stored claim found by full-text search, with what a citation needs."""
+
+    claim: Claim
+    lexical: float  # the index's own relevance (higher is better), comparable within one query
+    source: str
+    weight: float
+    title: str
+    url: str
+    published: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    article_id: int
+    added: bool  # False when the same article (URL and content) was already stored
+    claims: int  # claims stored by this call
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the engine needs from storage. Implementations are thread-safe."""
+
+    path: str
+
+    def sync_sources(self, sources: list[Source]) -> None:
+        """Record the configured sources (name, kind, weight); unknown names are kept."""
+
+    def add_article(self, article: Article, claims: list[Claim]) -> AddResult:
+        """Store an article and its claims in one transaction; idempotent on URL + content."""
+
+    def has_article(self, source: str, canonical_url: str, content_hash: str) -> bool: ...
+
+    def record_ingest(self, source: str, *, error: str | None, at: datetime) -> None:
+        """Note an ingest attempt: success when ``error`` is None."""
+
+    def search(self, terms: list[str], *, limit: int) -> list[Candidate]:
+        """Claims whose indexed terms match any of ``terms``, best first."""
+
+    def term_frequencies(self, terms: list[str]) -> dict[str, int]:
+        """How many claims contain each term (for dropping terms too common to help)."""
+
+    def claim_count(self) -> int: ...
+
+    def source_status(self) -> list[SourceStatus]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,401 @@
+"""The embedded store: one SQLite file, WAL mode, an FTS5 index over claims.
+
+The schema is versioned with ``PRAGMA user_version``; ``_MIGRATIONS[i]`` takes a store from
+version ``i`` to ``i + 1`` and runs in its own transaction, so a store is never half-upgraded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from checks.errors import StoreError, StoreReadOnlyError
+from checks.models import Article, Claim, ClaimFeatures, Source, SourceStatus
+from checks.store.base import AddResult, Candidate
+from checks.text_index import index_terms
+
+__all__ = ["SCHEMA_VERSION", "SQLiteStore"]
+
+log = logging.getLogger(__name__)
+
+_MIGRATIONS: list[str] = [
+    # 0 → 1: sources, articles, claims and the full-text index over claims.
+    """
+    CREATE TABLE sources (
+        name TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        weight REAL NOT NULL DEFAULT 1.0,
+        last_ingest TEXT,
+        last_success TEXT,
+        last_error TEXT
+    );
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        url TEXT NOT NULL,
+        canonical_url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        published TEXT,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        ingested_at TEXT NOT NULL,
+        UNIQUE (source, canonical_url)
+    );
+    CREATE INDEX articles_by_hash ON articles (source, content_hash);
+    CREATE TABLE claims (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        features TEXT NOT NULL,
+        terms TEXT NOT NULL,
+        context TEXT NOT NULL
+    );
+    CREATE INDEX claims_by_article ON claims (article_id);
+    CREATE VIRTUAL TABLE claims_fts USING fts5 (
+        terms, context, content='claims', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER claims_ai AFTER INSERT ON claims BEGIN
+        INSERT INTO claims_fts (rowid, terms, context) VALUES (new.id, new.terms, new.context);
+    END;
+    CREATE TRIGGER claims_ad AFTER DELETE ON claims BEGIN
+        INSERT INTO claims_fts (claims_fts, rowid, terms, context)
+        VALUES ('delete', old.id, old.terms, old.context);
+    END;
+    CREATE VIRTUAL TABLE claims_vocab USING fts5vocab (claims_fts, 'row');
+    """,
+]
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+# bm25 column weights: the sentence itself counts more than its article's title.
+_BM25_WEIGHTS = (1.0, 0.3)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class SQLiteStore:
+    """A :class:`~checks.store.base.Store` in one SQLite file."""
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool | None = None) -> None:
+        self.path = str(path)
+        p = Path(self.path)
+        if p.is_dir():
+            raise StoreError("is a directory, not a store file", path=self.path)
+        if read_only is None:
+            read_only = p.exists() and not os.access(p, os.W_OK)
+        self.read_only = read_only
+        self._lock = threading.RLock()
+        try:
+            if read_only:
+                uri = f"file:{p.resolve()}?mode=ro"
+                self._db = sqlite3.connect(
+                    uri, uri=True, check_same_thread=False, isolation_level=None
+                )
+            else:
+                if not p.parent.exists():
+                    raise StoreError("its folder does not exist", path=self.path)
+                self._db = sqlite3.connect(p, check_same_thread=False, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA busy_timeout = 5000")
+            if not read_only:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+            self._db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_tokens USING fts5 "
+                "(x, tokenize='porter unicode61 remove_diacritics 2')"
+            )
+            self._db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_tokens_vocab "
+                "USING fts5vocab(temp, query_tokens, 'row')"
+            )
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc) from exc
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        text = str(exc)
+        if "readonly" in text or "read-only" in text:
+            return StoreReadOnlyError("cannot be written (read-only file or folder)", path=self.path)
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            return StoreError(
+                "is not a Crosscheck store or is corrupt (" + text + ")", path=self.path
+            )
+        if "unable to open" in text:
+            return StoreError("cannot be opened (" + text + ")", path=self.path)
+        return StoreError(text, path=self.path)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back whole on any error."""
+        if self.read_only:
+            raise StoreReadOnlyError("was opened read-only", path=self.path)
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as exc:
+                raise self._error(exc) from exc
+            try:
+                yield self._db
+            except sqlite3.DatabaseError as exc:
+                self._db.execute("ROLLBACK")
+                raise self._error(exc) from exc
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    self._db.execute("COMMIT")
+                except sqlite3.DatabaseError as exc:
+                    self._db.execute("ROLLBACK")
+                    raise self._error(exc) from exc
+
+    def _read(self, sql: str, params: tuple[object, ...] | list[object] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise self._error(exc) from exc
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"was written by a newer Crosscheck (schema {version}, this one knows "
+                f"{SCHEMA_VERSION})",
+                path=self.path,
+            )
+        if version == SCHEMA_VERSION:
+            return
+        if self.read_only:
+            raise StoreReadOnlyError(
+                f"needs upgrading to schema {SCHEMA_VERSION} but is read-only", path=self.path
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            log.info("upgrading store %s to schema %d", self.path, target)
+            with self._tx() as db:
+                for statement in _split_sql(_MIGRATIONS[target - 1]):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {target}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ------------------------------------------------------------------ writes
+
+    def sync_sources(self, sources: list[Source]) -> None:
+        with self._tx() as db:
+            for s in sources:
+                db.execute(
+                    "INSERT INTO sources (name, kind, weight) VALUES (?, ?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, "
+                    "weight = excluded.weight",
+                    (s.name, s.kind, s.weight),
+                )
+
+    def record_ingest(self, source: str, *, error: str | None, at: datetime) -> None:
+        stamp = at.isoformat(timespec="seconds")
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO sources (name, kind) VALUES (?, 'unknown') ON CONFLICT DO NOTHING",
+                (source,),
+            )
+            if error is None:
+                db.execute(
+                    "UPDATE sources SET last_ingest = ?, last_success = ?, last_error = NULL "
+                    "WHERE name = ?",
+                    (stamp, stamp, source),
+                )
+            else:
+                db.execute(
+                    "UPDATE sources SET last_ingest = ?, last_error = ? WHERE name = ?",
+                    (stamp, error, source),
+                )
+
+    def has_article(self, source: str, canonical_url: str, content_hash: str) -> bool:
+        rows = self._read(
+            "SELECT 1 FROM articles WHERE source = ? AND (content_hash = ? OR "
+            "(canonical_url = ? AND content_hash = ?)) LIMIT 1",
+            (source, content_hash, canonical_url, content_hash),
+        )
+        return bool(rows)
+
+    def add_article(self, article: Article, claims: list[Claim]) -> AddResult:
+        with self._tx() as db:
+            same = db.execute(
+                "SELECT id FROM articles WHERE source = ? AND content_hash = ?",
+                (article.source, article.content_hash),
+            ).fetchone()
+            if same:
+                return AddResult(same["id"], added=False, claims=0)
+            old = db.execute(
+                "SELECT id FROM articles WHERE source = ? AND canonical_url = ?",
+                (article.source, article.canonical_url),
+            ).fetchone()
+            if old:  # the page changed: replace it and its claims
+                db.execute("DELETE FROM claims WHERE article_id = ?", (old["id"],))
+                db.execute("DELETE FROM articles WHERE id = ?", (old["id"],))
+            cur = db.execute(
+                "INSERT INTO articles (source, url, canonical_url, title, published, text, "
+                "content_hash, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article.source,
+                    article.url,
+                    article.canonical_url,
+                    article.title,
+                    article.published.isoformat() if article.published else None,
+                    article.text,
+                    article.content_hash,
+                    _now(),
+                ),
+            )
+            article_id = int(cur.lastrowid or 0)
+            db.executemany(
+                'INSERT INTO claims (article_id, position, start, "end", text, features, terms, '
+                "context) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        article_id,
+                        c.position,
+                        c.start,
+                        c.end,
+                        c.text,
+                        c.features.model_dump_json(),
+                        index_terms(c.text, c.features.entities),
+                        index_terms(article.title, c.features.topic),
+                    )
+                    for c in claims
+                ],
+            )
+            return AddResult(article_id, added=True, claims=len(claims))
+
+    # ------------------------------------------------------------------ reads
+
+    def search(self, terms: list[str], *, limit: int) -> list[Candidate]:
+        if not terms:
+            return []
+        query = " OR ".join(_fts_phrase(t) for t in terms)
+        rows = self._read(
+            f"""
+            SELECT c.id, c.article_id, c.position, c.start, c."end", c.text, c.features,
+                   a.source, a.title, a.url, a.published, COALESCE(s.weight, 1.0) AS weight,
+                   -bm25(claims_fts, {_BM25_WEIGHTS[0]}, {_BM25_WEIGHTS[1]}) AS lexical
+            FROM claims_fts
+            JOIN claims c ON c.id = claims_fts.rowid
+            JOIN articles a ON a.id = c.article_id
+            LEFT JOIN sources s ON s.name = a.source
+            WHERE claims_fts MATCH ?
+            ORDER BY bm25(claims_fts, {_BM25_WEIGHTS[0]}, {_BM25_WEIGHTS[1]})
+            LIMIT ?
+            """,
+            (query, limit),
+        )
+        return [_candidate(r) for r in rows]
+
+    def term_frequencies(self, terms: list[str]) -> dict[str, int]:
+        """Document frequency per term, after the index's own stemming."""
+        out: dict[str, int] = {}
+        with self._lock:
+            try:
+                for t in terms:
+                    # the vocabulary holds stemmed forms: let the index's own tokenizer spell t
+                    self._db.execute("DELETE FROM temp.query_tokens")
+                    self._db.execute("INSERT INTO temp.query_tokens (x) VALUES (?)", (t,))
+                    stems = [
+                        r[0] for r in self._db.execute("SELECT term FROM temp.query_tokens_vocab")
+                    ]
+                    docs = [
+                        int(r[0])
+                        for s in stems
+                        for r in self._db.execute(
+                            "SELECT doc FROM claims_vocab WHERE term = ?", (s,)
+                        )
+                    ]
+                    out[t] = min(docs) if docs and len(docs) == len(stems) else 0
+            except sqlite3.DatabaseError as exc:
+                raise self._error(exc) from exc
+        return out
+
+    def claim_count(self) -> int:
+        return int(self._read("SELECT count(*) FROM claims")[0][0])
+
+    def source_status(self) -> list[SourceStatus]:
+        rows = self._read(
+            """
+            SELECT s.name, s.kind, s.weight, s.last_ingest, s.last_success, s.last_error,
+                   (SELECT count(*) FROM articles a WHERE a.source = s.name) AS articles,
+                   (SELECT count(*) FROM claims c JOIN articles a ON a.id = c.article_id
+                     WHERE a.source = s.name) AS claims
+            FROM sources s ORDER BY s.name
+            """
+        )
+        return [
+            SourceStatus(
+                name=r["name"],
+                kind=r["kind"],
+                weight=r["weight"],
+                articles=r["articles"],
+                claims=r["claims"],
+                last_ingest=_dt(r["last_ingest"]),
+                last_success=_dt(r["last_success"]),
+                last_error=r["last_error"],
+            )
+            for r in rows
+        ]
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration script (triggers keep their inner semicolons)."""
+    statements, buf = [], ""
+    for line in script.strip().splitlines():
+        buf += line + "\n"
+        if sqlite3.complete_statement(buf):
+            statements.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        statements.append(buf.strip())
+    return statements
+
+
+def _fts_phrase(term: str) -> str:
+    return '"' + term.replace('"', " ") + '"'
+
+
+def _candidate(r: sqlite3.Row) -> Candidate:
+    claim = Claim(
+        id=r["id"],
+        article_id=r["article_id"],
+        position=r["position"],
+        start=r["start"],
+        end=r["end"],
+        text=r["text"],
+        features=ClaimFeatures.model_validate_json(r["features"]),
+    )
+    return Candidate(
+        claim=claim,
+        lexical=float(r["lexical"]),
+        source=r["source"],
+        weight=float(r["weight"]),
+        title=r["title"],
+        url=r["url"],
+        published=date.fromisoformat(r["published"]) if r["published"] else None,
+    )

@@ -1,0 +1,42 @@
+"""How claims are spelled for the full-text index and for queries (one place for both sides)."""
+
+from __future__ import annotations
+
+import re
+
+from checks import lexicon as lx
+from checks.claims import tokens
+
+__all__ = ["entity_token", "index_terms", "query_terms", "stem"]
+
+_SUFFIX = re.compile(r"(?:ing|ed|ly|ment|ness)$")
+
+
+def entity_token(key: str) -> str:
+    """A single index token for a canonical entity: "united kingdom" → "zzunitedkingdom"."""
+    return "zz" + re.sub(r"[^a-z0-9]", "", key.lower())
+
+
+def stem(word: str) -> str:
+    """A light stem for comparing words outside the index: plural and common suffixes."""
+    w = lx.singular(word)
+    if len(w) > 5:
+        w = _SUFFIX.sub("", w)
+    return w
+
+
+def index_terms(text: str, entities: tuple[str, ...] | list[str] = ()) -> str:
+    """The text stored in the full-text index for one claim."""
+    return " ".join([*tokens(text), *(entity_token(e) for e in entities)])
+
+
+def query_terms(text: str, entities: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """Distinct meaningful terms of a claim, in order, for a full-text query."""
+    seen: dict[str, None] = {}
+    for t in tokens(text):
+        if t in lx.STOPWORDS or t in lx.NEGATORS or len(t) < 2 and not t.isdigit():
+            continue
+        seen.setdefault(t, None)
+    for e in entities:
+        seen.setdefault(entity_token(e), None)
+    return list(seen)
