@@ -28,7 +28,7 @@ app = typer.Typer(
     help=(
         "Check a claim against what your trusted sources said.\n\n"
         "Sources are listed in sources.yaml; `crosscheck ingest` stores their claims, "
-        "`crosscheck check \"…\"` answers Supported, Disputed, Mixed or Unverified with citations."
+        '`crosscheck check "…"` answers Supported, Disputed, Mixed or Unverified with citations.'
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -90,13 +90,19 @@ def _guard(fn: Callable[[], T]) -> T:
 def _main(
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Store file. Default ./crosscheck.db or $CROSSCHECK_DB.",
-                     show_default=False),
+        typer.Option(
+            "--db",
+            help="Store file. Default ./crosscheck.db or $CROSSCHECK_DB.",
+            show_default=False,
+        ),
     ] = None,
     sources: Annotated[
         str | None,
-        typer.Option("--sources", help="Sources file. Default ./sources.yaml or "
-                     "$CROSSCHECK_SOURCES.", show_default=False),
+        typer.Option(
+            "--sources",
+            help="Sources file. Default ./sources.yaml or $CROSSCHECK_SOURCES.",
+            show_default=False,
+        ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
@@ -117,7 +123,7 @@ def _main(
 
 @app.command()
 def ingest() -> None:
-    """Ingest every enabled source in the sources file. Safe to run again: nothing is stored twice."""
+    """Ingest every enabled source in the sources file. Safe to re-run: nothing is stored twice."""
     with _engine() as engine:
         names = [s.name for s in engine.config.enabled()]
         if not names:
@@ -201,7 +207,9 @@ def _print_result(result: CheckResult, weights: dict[str, float]) -> None:
 
 @app.command()
 def check(
-    claim: Annotated[str | None, typer.Argument(help="The claim to check.", show_default=False)] = None,
+    claim: Annotated[
+        str | None, typer.Argument(help="The claim to check.", show_default=False)
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     file: Annotated[
         Path | None,
@@ -258,7 +266,9 @@ def sources() -> None:
     with _engine() as engine:
         table = Table(title=f"Sources in {state.sources}", title_justify="left")
         for col in ("name", "kind", "weight", "articles", "claims", "last ingest", "status"):
-            table.add_column(col, justify="right" if col in {"weight", "articles", "claims"} else "left")
+            table.add_column(
+                col, justify="right" if col in {"weight", "articles", "claims"} else "left"
+            )
         enabled = {s.name for s in engine.config.enabled()}
         for s in _guard(engine.sources):
             status = (

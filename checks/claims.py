@@ -26,6 +26,7 @@ __all__ = [
     "features",
     "is_boilerplate",
     "split_claims",
+    "strip_links",
     "tokens",
 ]
 
@@ -48,6 +49,14 @@ def clean_text(text: str) -> str:
 
 # --------------------------------------------------------------------------- tokens
 
+_LINK = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S+|(?<!\w)@\w{1,30}", re.IGNORECASE)
+
+
+def strip_links(text: str) -> str:
+    """Text without URLs and @handles: they name where a claim was posted, not what it says."""
+    return _LINK.sub(" ", text)
+
+
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’.-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*|[$£€¥₹%]")
 
 
@@ -65,7 +74,7 @@ def tokens(text: str) -> list[str]:
         t = t.strip(".'")
         if not t:
             continue
-        if "-" in t or "." in t and not t[0].isdigit():
+        if "-" in t or ("." in t and not t[0].isdigit()):
             parts = [p for p in re.split(r"[-.]", t) if p]
             out.extend(parts)
             if len(parts) > 1 and "-" in t:
@@ -159,7 +168,8 @@ def _sentences(text: str) -> Iterator[_Span]:
 
 
 _DATELINE = re.compile(
-    r"^(?:[A-Z][A-Za-z .,]{0,40}\s)?(?:[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}|\d{4}-\d\d-\d\d)\s*[—–-]+\s*"
+    r"^(?:[A-Z][A-Za-z .,]{0,40}\s)?"
+    r"(?:[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}|\d{4}-\d\d-\d\d)\s*[—–-]+\s*"
 )
 
 
@@ -298,7 +308,9 @@ def quantities(text: str, date_spans: list[tuple[int, int]] | None = None) -> li
     spans = date_spans or []
     found: list[Quantity] = []
     for m in _QUANTITY.finditer(text):
-        if not m.group(0).strip() or any(s <= m.start("num") < e for s, e in spans if m.group("num")):
+        if not m.group(0).strip() or any(
+            s <= m.start("num") < e for s, e in spans if m.group("num")
+        ):
             continue
         bound_word = (m.group("bound") or "").lower()
         bound = Bound(lx.BOUND_WORDS[bound_word]) if bound_word else Bound.EXACT
@@ -435,7 +447,9 @@ _NAME = r"(?:[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|al|bin|de|van|von|der)){0
 _ATTRIBUTION = [
     re.compile(rf"(?P<who>{_NAME}),?\s+(?:has\s+|had\s+)?(?:{lx.SPEECH_VERBS})\b"),
     re.compile(rf"\baccording\s+to\s+(?:the\s+)?(?P<who>{_NAME})"),
-    re.compile(rf"(?P<who>{_NAME})\s*(?:,[^,]{{1,120}},\s*)?(?:has\s+|had\s+)?(?:{lx.SPEECH_VERBS})\b"),
+    re.compile(
+        rf"(?P<who>{_NAME})\s*(?:,[^,]{{1,120}},\s*)?(?:has\s+|had\s+)?(?:{lx.SPEECH_VERBS})\b"
+    ),
     re.compile(rf"(?:{lx.SPEECH_VERBS})\s+(?P<who>{_NAME})"),
 ]
 
@@ -480,7 +494,9 @@ def _known_entities(text: str) -> list[tuple[str, int, int]]:
         surface = m.group(0)
         if surface.lower().replace(".", "") in lx.CASE_SENSITIVE_ALIASES and not surface.isupper():
             continue
-        found.append((lx.ENTITY_ALIASES[re.sub(r"['’]s$", "", surface.lower())], m.start(), m.end()))
+        found.append(
+            (lx.ENTITY_ALIASES[re.sub(r"['’]s$", "", surface.lower())], m.start(), m.end())
+        )
     return found
 
 

@@ -65,7 +65,10 @@ def validate_claim(text: str) -> str:
 
 class Engine:
     def __init__(
-        self, store: Store, config: SourcesFile | None = None, settings: EngineSettings | None = None
+        self,
+        store: Store,
+        config: SourcesFile | None = None,
+        settings: EngineSettings | None = None,
     ) -> None:
         self.store = store
         self.config = config or SourcesFile()
@@ -92,7 +95,9 @@ class Engine:
             c = sc.candidate
             if self._enabled and c.source not in self._enabled:
                 continue  # stored earlier by a source no longer configured
-            stance, notes = judge(feats, c.claim.features, sc.relevance, settings=self.settings.stance)
+            stance, notes = judge(
+                feats, c.claim.features, sc.relevance, settings=self.settings.stance
+            )
             weight = self._weights.get(c.source, c.weight)
             matches.append(
                 Match(

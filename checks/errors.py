@@ -8,7 +8,7 @@ message in one place and never catch bare ``Exception`` around engine calls.
 
     CheckError
     ├── InputError              the claim or URL given cannot be checked (empty, too long, binary)
-    ├── ConfigError             sources.yaml or settings are missing or invalid (.path, .line, .field)
+    ├── ConfigError             sources.yaml or settings missing or invalid (.path, .line, .field)
     ├── SourceError             one configured source could not be read (.source)
     │   └── FetchError          an HTTP fetch failed (.url, .status)
     │       └── BlockedURLError the URL points to a private/loopback address or a bad scheme

@@ -43,10 +43,10 @@ def extract_html(html: str, *, url: str | None = None) -> Page:
             with_metadata=True,
             deduplicate=False,
         )
-    except Exception as exc:  # noqa: BLE001 - a parser crash on hostile HTML is "no text"
+    except Exception as exc:
         log.debug("extraction failed for %s: %s", url, exc)
         doc = None
-    if doc is None:
+    if doc is None or isinstance(doc, dict):
         return Page("", "", None, None)
     text = clean_text(doc.text or "")
     published = _parse_date(doc.date)
@@ -55,6 +55,6 @@ def extract_html(html: str, *, url: str | None = None) -> Page:
             from htmldate import find_date
 
             published = _parse_date(find_date(html, extensive_search=False))
-        except Exception as exc:  # noqa: BLE001 - dates are optional
+        except Exception as exc:
             log.debug("date search failed for %s: %s", url, exc)
     return Page(clean_text(doc.title or "").strip(), text, published, doc.url or None)

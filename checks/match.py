@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from checks import lexicon as lx
-from checks.claims import tokens
+from checks.claims import strip_links, tokens
 from checks.models import ClaimFeatures
 from checks.store.base import Candidate, Store
 from checks.text_index import entity_token, query_terms, stem
@@ -87,6 +87,7 @@ def find_matches(
 ) -> list[Scored]:
     """The stored claims most relevant to ``text``, best first, above ``min_relevance``."""
     s = settings or MatchSettings()
+    text = strip_links(text)
     terms = query_terms(text, features.entities)
     if not terms:
         return []

@@ -139,7 +139,9 @@ def _effective_polarity(f: ClaimFeatures) -> int:
     return -1 if f.negated else 0
 
 
-def _polarity(claim: ClaimFeatures, source: ClaimFeatures, relevance: float, sure: float) -> Note | None:
+def _polarity(
+    claim: ClaimFeatures, source: ClaimFeatures, relevance: float, sure: float
+) -> Note | None:
     pc, ps = _effective_polarity(claim), _effective_polarity(source)
     opposite = pc * ps == -1
     # a bare negation against a plain statement only counts when the two say nearly the same
@@ -148,7 +150,11 @@ def _polarity(claim: ClaimFeatures, source: ClaimFeatures, relevance: float, sur
         return None
     said = {1: "approves or affirms", -1: "rejects or denies", 0: "states"}
     cw = f" (“{claim.polar_word}”)" if claim.polar_word else (" (negated)" if claim.negated else "")
-    sw = f" (“{source.polar_word}”)" if source.polar_word else (" (negated)" if source.negated else "")
+    sw = (
+        f" (“{source.polar_word}”)"
+        if source.polar_word
+        else (" (negated)" if source.negated else "")
+    )
     return Note(
         kind=NoteKind.POLARITY,
         text=f"the claim {said[pc]}{cw}; the source {said[ps]}{sw}",

@@ -34,7 +34,7 @@ def query_terms(text: str, entities: tuple[str, ...] | list[str] = ()) -> list[s
     """Distinct meaningful terms of a claim, in order, for a full-text query."""
     seen: dict[str, None] = {}
     for t in tokens(text):
-        if t in lx.STOPWORDS or t in lx.NEGATORS or len(t) < 2 and not t.isdigit():
+        if t in lx.STOPWORDS or t in lx.NEGATORS or (len(t) < 2 and not t.isdigit()):
             continue
         seen.setdefault(t, None)
     for e in entities:

@@ -6,7 +6,6 @@ version ``i`` to ``i + 1`` and runs in its own transaction, so a store is never 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
@@ -134,7 +133,9 @@ class SQLiteStore:
     def _error(self, exc: sqlite3.Error) -> StoreError:
         text = str(exc)
         if "readonly" in text or "read-only" in text:
-            return StoreReadOnlyError("cannot be written (read-only file or folder)", path=self.path)
+            return StoreReadOnlyError(
+                "cannot be written (read-only file or folder)", path=self.path
+            )
         if "not a database" in text or "malformed" in text or "corrupt" in text:
             return StoreError(
                 "is not a Crosscheck store or is corrupt (" + text + ")", path=self.path
