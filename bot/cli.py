@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
@@ -17,9 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.settings import Settings, ValidationError, settings_problems
-from checks.engine import Engine
+from checks.engine import Engine, is_link
 from checks.errors import CheckError, InputError
-from checks.models import CheckResult, Stance, Verdict
+from checks.models import CheckResult, LinkCheckResult, Stance, Verdict
 
 __all__ = ["app", "main"]
 
@@ -122,10 +123,14 @@ def _main(
 
 
 @app.command()
-def ingest() -> None:
-    """Ingest every enabled source in the sources file. Safe to re-run: nothing is stored twice."""
+def ingest(
+    due: Annotated[
+        bool, typer.Option("--due", help="Only sources whose refresh interval has passed.")
+    ] = False,
+) -> None:
+    """Ingest the enabled sources in the sources file. Safe to re-run: nothing is stored twice."""
     with _engine() as engine:
-        names = [s.name for s in engine.config.enabled()]
+        names = [s.name for s in engine.config.enabled() if s.kind != "factcheck_api"]
         if not names:
             fail(f"{state.sources}: no enabled sources to ingest")
         with Progress(
@@ -138,10 +143,10 @@ def ingest() -> None:
         ) as progress:
             tasks = {n: progress.add_task(n, total=None) for n in names}
 
-            def tick(name: str, done: int, total: int) -> None:
+            def tick(name: str, done: int, total: int | None) -> None:
                 progress.update(tasks[name], completed=done, total=total)
 
-            report = _guard(lambda: engine.ingest(tick))
+            report = _guard(lambda: engine.ingest(tick, only_due=due))
             for n in names:
                 t = progress.tasks[tasks[n]]
                 if t.total is None:
@@ -149,7 +154,7 @@ def ingest() -> None:
         for s in report.sources:
             status = "[green]ok[/green]" if s.ok else f"[red]{len(s.errors)} problem(s)[/red]"
             out.print(
-                f"{escape(s.name)}: {s.seen} file(s), {s.added} new article(s), "
+                f"{escape(s.name)}: {s.seen} document(s), {s.added} new article(s), "
                 f"{s.claims} new claim(s) — {status}"
             )
             for e in s.errors:
@@ -158,14 +163,16 @@ def ingest() -> None:
             f"Stored {report.added} new article(s) and {report.claims} claim(s); "
             f"{engine.store.claim_count()} claim(s) in {state.db}."
         )
-        if report.sources and all(not s.ok and s.seen == 0 for s in report.sources):
+        if due and not report.sources:
+            out.print("No source is due.")
+        if report.sources and all(s.failed or (not s.ok and s.seen == 0) for s in report.sources):
             raise typer.Exit(1)
 
 
 # ---------------------------------------------------------------------------- check
 
 
-def _print_result(result: CheckResult, weights: dict[str, float]) -> None:
+def _print_result(result: CheckResult) -> None:
     colour, mark = _VERDICT_STYLE[result.verdict]
     out.print(
         f"[bold {colour}]{mark} {result.verdict.label}[/bold {colour}]  "
@@ -176,26 +183,17 @@ def _print_result(result: CheckResult, weights: dict[str, float]) -> None:
         out.print("  No configured source says anything about this.")
         return
 
-    def cls(name: str) -> str:
-        w = weights.get(name, 1.0)
-        return "high" if w >= 0.75 else "medium" if w >= 0.4 else "low"
-
-    parts = []
-    if result.agreeing:
-        parts.append("Agrees: " + ", ".join(f"{escape(n)} ({cls(n)})" for n in result.agreeing))
-    if result.conflicting:
-        parts.append(
-            "Conflicts: " + ", ".join(f"{escape(n)} ({cls(n)})" for n in result.conflicting)
-        )
-    if parts:
-        out.print("  " + " · ".join(parts))
+    summary = result.cross_reference()
+    if summary:
+        out.print("  " + escape(summary))
     for m in result.matches:
         colour, word = _STANCE_STYLE[m.stance]
         c = m.citation
+        label = "fact-check" if c.review else "source"
         out.print(
             f"\n  [{colour}]{word:<9}[/{colour}] {escape(c.source)} "
-            f"[bright_black](weight {c.weight:g}, {c.weight_class}; relevance {m.score:.2f})"
-            "[/bright_black]"
+            f"[bright_black]({label}, weight {c.weight:g} {c.weight_class}; "
+            f"relevance {m.score:.2f})[/bright_black]"
         )
         for note in m.notes:
             out.print(f"            • {escape(note.text)}")
@@ -208,7 +206,10 @@ def _print_result(result: CheckResult, weights: dict[str, float]) -> None:
 @app.command()
 def check(
     claim: Annotated[
-        str | None, typer.Argument(help="The claim to check.", show_default=False)
+        str | None,
+        typer.Argument(
+            help="The claim to check, or an http(s) link to an article.", show_default=False
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     file: Annotated[
@@ -230,13 +231,37 @@ def check(
             _check_file(engine, file)
             return
         assert claim is not None
-        result = _guard(lambda: engine.check_text(claim))
+        if is_link(claim):
+            link = _guard(lambda: asyncio.run(engine.acheck_url(claim)))
+            if as_json:
+                sys.stdout.write(json.dumps(link.to_json(), ensure_ascii=False) + "\n")
+            else:
+                _print_link(link)
+            return
+        result = _guard(lambda: asyncio.run(engine.acheck_text(claim)))
         if as_json:
             sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
         else:
-            _print_result(result, {s.name: s.weight for s in engine.config.sources})
+            _print_result(result)
             if not engine.store.claim_count():
                 err.print("[yellow]The store is empty: run `crosscheck ingest` first.[/yellow]")
+
+
+def _print_link(link: LinkCheckResult) -> None:
+    colour, mark = _VERDICT_STYLE[link.verdict]
+    out.print(f"[bold]{escape(link.title)}[/bold]\n{escape(link.url)}")
+    if link.known_source:
+        out.print(
+            f"[bright_black]This article is already stored from {escape(link.known_source)}; "
+            "its claims are checked against the other sources.[/bright_black]"
+        )
+    out.print(
+        f"[bold {colour}]{mark} Overall: {link.verdict.label}[/bold {colour}] — "
+        f"{escape(link.summary())}"
+    )
+    for i, result in enumerate(link.claims, 1):
+        out.print(f"\n[bold]Claim {i}[/bold]")
+        _print_result(result)
 
 
 def _check_file(engine: Engine, file: Path) -> None:
@@ -249,7 +274,7 @@ def _check_file(engine: Engine, file: Path) -> None:
     lines = raw.decode("utf-8", errors="replace").splitlines()
     for line in lines:
         try:
-            answer = engine.check_text(line).to_json()
+            answer = asyncio.run(engine.acheck_text(line)).to_json()
         except InputError as exc:
             answer = {"claim": line[:200], "verdict": None, "matches": [], "error": str(exc)}
         except CheckError as exc:

@@ -108,12 +108,17 @@ _BOILERPLATE = re.compile(
     |\badvertisement\b|follow\ us\ on|\bphoto(graph)?\s*(by|credit)?\s*:|\bimage\s*(by|credit)?\s*:
     |\bcredit\s*:|getty\ images|shutterstock|\bvia\ (ap|afp|reuters|getty)\b
     |\b(ap|afp|reuters|epa)\ photo\b|pool\ via|\bfile\ photo\b
-    |^\s*(by|reporting\ by|editing\ by|written\ by|additional\ reporting)\ [A-Z]
+    |^\s*(reporting|editing|written|additional\ reporting)\ by\ \S
     |^\s*(updated|published|posted)\s*:?\s+\w+\ \d
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-_BYLINE = re.compile(r"^\s*by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*(,|$|\sand\s)", re.I)
+_NOT_A_NAME = "|".join(
+    w.capitalize() for w in (*lx.WEEKDAYS, *(m for m in lx.MONTHS if len(m) > 3))
+)
+_BYLINE = re.compile(
+    rf"^\s*(?i:by)\s+(?!(?:{_NOT_A_NAME})\b)[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){{0,3}}\s*(,|$|\sand\s)"
+)
 
 
 def is_boilerplate(line: str) -> bool:
@@ -227,7 +232,7 @@ _QUANTITY = re.compile(
         (?P<vaguepl>{_VAGUE_PL})\s+of\b
       | (?:(?P<vague>{_VAGUE})\s+(?P<vscale>{_SCALE}|hundred|dozen)s?\b)
       | (?P<cur>{_CURRENCY})?\s?
-        (?<![\w.,])(?P<num>{_NUM}|(?:{_WORDNUM})(?:[\s-](?:{_WORDNUM}))*)\b
+        (?<![\w.,])(?P<num>(?:{_NUM})(?!\d)|(?:{_WORDNUM})(?:[\s-](?:{_WORDNUM}))*\b)
         (?:[\s-]?(?P<scale>{_SCALE}|k|m|bn|b|tn)\b)?
         (?P<pct>\s?%|\s?per\s?cent\b|\s?percent\b)?
     )
@@ -237,7 +242,12 @@ _QUANTITY = re.compile(
 _UNIT_WORD = re.compile(r"[\s-]+(?:of\s+)?([A-Za-z][A-Za-z'’-]*)")
 _UNIT_STOP = lx.STOPWORDS | lx.NEGATORS | {"per", "each", "every", "a", "an", "the", "more"}
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
-_MONTH_NAMES = "|".join(sorted((m for m in lx.MONTHS if len(m) > 3), key=len, reverse=True))
+_MONTH_NAMES = "|".join(
+    sorted((m for m in lx.MONTHS if len(m) > 3 or m == "may"), key=len, reverse=True)
+)
+_MAY_CONTEXT = re.compile(
+    r"\b(?:in|since|until|by|from|early|late|mid|of|last|next|this)\s+$", re.I
+)
 _DATE = re.compile(
     rf"""
     \b(?P<iso>(?P<iy>\d{{4}})-(?P<im>\d\d)-(?P<id>\d\d))\b
@@ -369,6 +379,8 @@ def dates(text: str) -> tuple[list[DateRef], list[tuple[int, int]]]:
                 continue
             ref = DateRef(text=m.group(0), year=y, month=mo, day=d)
         elif g["m1"]:
+            if g["m1"].lower() == "may" and g["m1"] != "May":
+                continue
             ref = DateRef(
                 text=m.group(0),
                 day=int(g["d1"]),
@@ -377,8 +389,10 @@ def dates(text: str) -> tuple[list[DateRef], list[tuple[int, int]]]:
             )
         elif g["m2"]:
             word = g["m2"]
-            if word.lower() == "may" and word[0].islower():
-                continue  # the verb
+            if word.lower() == "may" and not (
+                word == "May" and (g["d2"] or g["y2"] or _MAY_CONTEXT.search(text, 0, m.start()))
+            ):
+                continue  # the verb "may"
             if word[0].islower() and not (g["d2"] or g["y2"]):
                 continue  # "march" as a verb or noun
             ref = DateRef(
@@ -446,7 +460,7 @@ def polarity(text: str) -> tuple[int, str | None, bool]:
 _NAME = r"(?:[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|al|bin|de|van|von|der)){0,4})"
 _ATTRIBUTION = [
     re.compile(rf"(?P<who>{_NAME}),?\s+(?:has\s+|had\s+)?(?:{lx.SPEECH_VERBS})\b"),
-    re.compile(rf"\baccording\s+to\s+(?:the\s+)?(?P<who>{_NAME})"),
+    re.compile(rf"\b(?i:according)\s+to\s+(?:the\s+)?(?P<who>{_NAME})"),
     re.compile(
         rf"(?P<who>{_NAME})\s*(?:,[^,]{{1,120}},\s*)?(?:has\s+|had\s+)?(?:{lx.SPEECH_VERBS})\b"
     ),
@@ -474,7 +488,7 @@ def speaker(text: str) -> str | None:
             if first in lx.STOPWORDS and first not in lx.HONORIFICS:
                 continue
             key = _person_key(who)
-            if key and key not in lx.STOPWORDS:
+            if key and key not in lx.STOPWORDS and key not in lx.WEEKDAYS:
                 return key
     return None
 
@@ -509,7 +523,7 @@ def entities(text: str) -> list[str]:
         if any(s <= m.start() < e for s, e in taken):
             continue
         key = _person_key(m.group(0))
-        if not key or key in lx.STOPWORDS or key in lx.MONTHS or len(key) < 3:
+        if not key or key in lx.STOPWORDS or key in lx.MONTHS or key in lx.WEEKDAYS or len(key) < 3:
             continue
         if m.start() == 0 and len(m.group(0).split()) == 1:
             continue  # the sentence's first word is capitalised anyway

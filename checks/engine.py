@@ -1,27 +1,43 @@
-"""The facade every adapter calls: check a claim, ingest sources, list sources.
+"""The facade every adapter calls: check a claim or a link, ingest sources, list sources.
 
-The engine is synchronous at its core (SQLite and matching are CPU-bound); the ``a*`` methods
-run the same work in a worker thread so an event loop is never blocked.
+Matching is CPU-bound and the store synchronous: the sync ``check_text`` does that part, and the
+async methods (``acheck_text``, ``acheck_url``, ``aingest``) add the network (fact-check APIs,
+fetching links and sources) and run the CPU part in a worker thread, so an event loop is never
+blocked. Adapters call the async methods; ``check_text`` serves tests and batch tools.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from checks import claims as claims_mod
-from checks.errors import InputError
-from checks.ingest import IngestReport, Progress, ingest_all
+from checks.errors import CheckError, InputError
+from checks.extract import extract_html
+from checks.fetch import HTML, Fetcher, validate_url
+from checks.ingest import IngestReport, Progress, fetch_settings, ingest_all, store_doc
 from checks.match import MatchSettings, find_matches
-from checks.models import CheckResult, Citation, Match, SourceStatus, Stance
-from checks.sources.config import SourcesFile, load_sources
+from checks.models import (
+    CheckResult,
+    Citation,
+    Claim,
+    LinkCheckResult,
+    Match,
+    SourceStatus,
+    Stance,
+    Verdict,
+)
+from checks.sources.config import FactCheckApiSource, SourcesFile, load_sources
+from checks.sources.factcheck_api import normalise_query, search_factchecks
 from checks.stance import StanceSettings, judge
 from checks.store.base import Store
 from checks.verdict import VerdictSettings, decide
 
-__all__ = ["Engine", "EngineSettings", "open_store"]
+__all__ = ["Engine", "EngineSettings", "open_store", "validate_claim"]
 
 log = logging.getLogger(__name__)
 
@@ -45,22 +61,34 @@ def validate_claim(text: str) -> str:
     """The claim cleaned for checking, or an :class:`InputError` saying why it cannot be."""
     if not isinstance(text, str):
         raise InputError("the claim must be text")
-    if len(text) > 20 * claims_mod.MAX_CLAIM_CHARS:
-        raise InputError(
-            f"the claim is too long ({len(text):,} characters; at most "
-            f"{claims_mod.MAX_CLAIM_CHARS:,})"
-        )
+    limit = claims_mod.MAX_CLAIM_CHARS
+    if len(text) > 20 * limit:
+        raise InputError(f"the claim is too long ({len(text):,} characters; at most {limit:,})")
     cleaned = " ".join(claims_mod.clean_text(text).split())
     if not cleaned:
         raise InputError("the claim is empty")
-    if len(cleaned) > claims_mod.MAX_CLAIM_CHARS:
-        raise InputError(
-            f"the claim is too long ({len(cleaned):,} characters; at most "
-            f"{claims_mod.MAX_CLAIM_CHARS:,})"
-        )
+    if len(cleaned) > limit:
+        raise InputError(f"the claim is too long ({len(cleaned):,} characters; at most {limit:,})")
     if not any(c.isalpha() for c in cleaned):
         raise InputError("the claim has no words to check")
     return cleaned
+
+
+def is_link(text: str) -> bool:
+    t = text.strip()
+    return t.lower().startswith(("http://", "https://")) and " " not in t
+
+
+def worthiness(claim: Claim) -> float:
+    """How much a sentence gives to check: figures, dates, stance words, names, a speaker."""
+    f = claim.features
+    score = min(len(f.quantities), 2) * 1.5 + min(len(f.dates), 1)
+    score += 1.0 if f.polarity else 0.0
+    score += min(len(f.entities), 3) * 0.5 + (0.5 if f.speaker else 0.0)
+    words = len(claim.text.split())
+    if words > 45:
+        score -= 1.0  # long sentences carry several claims and match poorly
+    return score
 
 
 class Engine:
@@ -84,21 +112,31 @@ class Engine:
     def close(self) -> None:
         self.store.close()
 
+    def fetcher(self) -> Fetcher:
+        """A new HTTP client with this configuration's limits; close it when done."""
+        return Fetcher(fetch_settings(self.config.fetch))
+
     # ------------------------------------------------------------------ checking
 
-    def check_text(self, text: str) -> CheckResult:
+    def check_text(self, text: str, *, exclude_sources: Sequence[str] = ()) -> CheckResult:
+        """Check one claim against what is stored (no network)."""
         claim = validate_claim(text)
         feats = claims_mod.features(claim)
-        scored = find_matches(self.store, claim, feats, self.settings.match)
+        scored = find_matches(
+            self.store, claim, feats, self.settings.match, exclude_sources=exclude_sources
+        )
         matches: list[Match] = []
         for sc in scored:
             c = sc.candidate
             if self._enabled and c.source not in self._enabled:
                 continue  # stored earlier by a source no longer configured
             stance, notes = judge(
-                feats, c.claim.features, sc.relevance, settings=self.settings.stance
+                feats,
+                c.claim.features,
+                sc.relevance,
+                review=c.claim.review,
+                settings=self.settings.stance,
             )
-            weight = self._weights.get(c.source, c.weight)
             matches.append(
                 Match(
                     claim_id=c.claim.id or 0,
@@ -109,15 +147,22 @@ class Engine:
                     citation=Citation(
                         source=c.source,
                         title=c.title,
-                        url=c.url,
+                        url=c.claim.review.url if c.claim.review else c.url,
                         published=c.published.isoformat() if c.published else None,
                         quote=c.claim.text,
-                        weight=weight,
+                        weight=self._weights.get(c.source, c.weight),
+                        review=c.claim.review,
                     ),
                 )
             )
-        order = {Stance.CONFLICTS: 0, Stance.AGREES: 0, Stance.RELATED: 1}
-        matches.sort(key=lambda m: (order[m.stance], -m.score))
+        # fact-checks first, then agreeing and conflicting matches, then related ones
+        matches.sort(
+            key=lambda m: (
+                m.citation.review is None or m.stance is Stance.RELATED,
+                m.stance is Stance.RELATED,
+                -m.score,
+            )
+        )
         tally = decide(matches, self.settings.verdict)
         return CheckResult(
             claim=claim,
@@ -126,15 +171,93 @@ class Engine:
             agreeing=tally.agreeing,
             conflicting=tally.conflicting,
             confidence=tally.confidence,
+            voices=tally.voices,
         )
 
-    async def acheck_text(self, text: str) -> CheckResult:
-        return await asyncio.to_thread(self.check_text, text)
+    async def _ask_factcheck_apis(self, claim: str, fetcher: Fetcher) -> None:
+        """Ask each configured fact-check API about the claim (cached), storing what it says."""
+        apis = [s for s in self.config.enabled() if isinstance(s, FactCheckApiSource)]
+        query = normalise_query(claim)
+        now = datetime.now(UTC)
+
+        async def one(cfg: FactCheckApiSource) -> None:
+            asked = await asyncio.to_thread(self.store.api_cached_at, cfg.name, query)
+            if asked and now - asked < timedelta(minutes=cfg.cache_minutes):
+                return
+            try:
+                docs = await search_factchecks(fetcher, cfg, claim)
+            except CheckError as exc:
+                log.warning("fact-check API %s failed: %s", cfg.name, exc)
+                await asyncio.to_thread(self.store.record_ingest, cfg.name, error=str(exc), at=now)
+                return
+            for doc in docs:
+                await asyncio.to_thread(store_doc, self.store, cfg.name, doc)
+            await asyncio.to_thread(self.store.api_cache_put, cfg.name, query, now)
+            await asyncio.to_thread(self.store.record_ingest, cfg.name, error=None, at=now)
+
+        if apis:
+            await asyncio.gather(*(one(cfg) for cfg in apis))
+
+    async def acheck_text(
+        self, text: str, *, exclude_sources: Sequence[str] = (), fetcher: Fetcher | None = None
+    ) -> CheckResult:
+        """Check one claim, asking live fact-check APIs first when any are configured."""
+        claim = validate_claim(text)
+        if any(isinstance(s, FactCheckApiSource) for s in self.config.enabled()):
+            own = fetcher is None
+            f = fetcher or self.fetcher()
+            try:
+                await self._ask_factcheck_apis(claim, f)
+            finally:
+                if own:
+                    await f.aclose()
+        return await asyncio.to_thread(self.check_text, claim, exclude_sources=exclude_sources)
+
+    async def acheck_url(self, url: str, *, max_claims: int | None = None) -> LinkCheckResult:
+        """Fetch a page safely, pick its most check-worthy claims and check each.
+
+        A page already ingested is checked against the *other* sources only."""
+        url = url.strip()
+        validate_url(url)
+        async with self.fetcher() as fetcher:
+            result = await fetcher.get(url, accept=HTML)
+            page = await asyncio.to_thread(extract_html, result.text(), url=result.url)
+            if not page.text.strip():
+                raise InputError(f"{url}: no article text found on the page")
+            known = None
+            for candidate in (page.canonical_url, result.url, url):
+                if candidate:
+                    known = await asyncio.to_thread(self.store.find_article, candidate)
+                    if known:
+                        break
+            exclude = [known.source] if known else []
+            found = await asyncio.to_thread(claims_mod.split_claims, page.text, title=page.title)
+            limit = max_claims or self.config.check.link_claims
+            chosen = sorted(found, key=lambda c: (-worthiness(c), c.position))[:limit]
+            chosen.sort(key=lambda c: c.position)
+            answers = []
+            for c in chosen:
+                answers.append(
+                    await self.acheck_text(c.text, exclude_sources=exclude, fetcher=fetcher)
+                )
+        return LinkCheckResult(
+            url=result.url,
+            title=page.title or result.url,
+            verdict=_overall(answers),
+            claims=tuple(answers),
+            known_source=known.source if known else None,
+        )
 
     # ------------------------------------------------------------------ sources
 
-    def ingest(self, progress: Progress | None = None) -> IngestReport:
-        return ingest_all(self.store, self.config, progress)
+    async def aingest(
+        self, progress: Progress | None = None, *, only_due: bool = False
+    ) -> IngestReport:
+        return await ingest_all(self.store, self.config, progress, only_due=only_due)
+
+    def ingest(self, progress: Progress | None = None, *, only_due: bool = False) -> IngestReport:
+        """Ingest from synchronous code (the CLI, tests): runs :meth:`aingest` to completion."""
+        return asyncio.run(self.aingest(progress, only_due=only_due))
 
     def sources(self) -> list[SourceStatus]:
         """Configured sources with what the store knows of them (counts, last ingest, errors)."""
@@ -155,3 +278,16 @@ class Engine:
                 )
             )
         return out
+
+
+def _overall(answers: Sequence[CheckResult]) -> Verdict:
+    verdicts = {a.verdict for a in answers}
+    disputed = Verdict.DISPUTED in verdicts
+    supported = Verdict.SUPPORTED in verdicts
+    if (disputed and supported) or Verdict.MIXED in verdicts:
+        return Verdict.MIXED
+    if disputed:
+        return Verdict.DISPUTED
+    if supported:
+        return Verdict.SUPPORTED
+    return Verdict.UNVERIFIED

@@ -1,25 +1,50 @@
-"""Sources → articles → claims → store. Idempotent and transactional per article."""
+"""Sources → documents → claims → store. Idempotent and transactional per article.
+
+Sources are ingested concurrently (``fetch.concurrency`` at once); a failing source is recorded
+with its error and the others go on. Each article is stored in its own transaction, so a crash
+loses nothing already stored and the next run duplicates nothing.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from checks.claims import split_claims
-from checks.errors import SourceError, StoreError
-from checks.models import Article
-from checks.sources.config import SourceConfig, SourcesFile
+from checks.claims import features, split_claims
+from checks.errors import CheckError, StoreError
+from checks.fetch import Fetcher, FetchSettings
+from checks.models import Article, Claim
+from checks.sources.config import (
+    FactCheckApiSource,
+    FetchConfig,
+    FilesSource,
+    SourceConfig,
+    SourcesFile,
+)
+from checks.sources.docs import Doc, DocError
 from checks.sources.files import read_files
-from checks.store.base import Store
+from checks.sources.web import WebContext, collect_web
+from checks.store.base import AddResult, Store
 
-__all__ = ["IngestReport", "SourceReport", "content_hash", "ingest_all", "ingest_source"]
+__all__ = [
+    "IngestReport",
+    "Progress",
+    "SourceReport",
+    "content_hash",
+    "fetch_settings",
+    "ingest_all",
+    "ingest_source",
+    "is_due",
+    "store_doc",
+]
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]  # (source name, done, total)
+Progress = Callable[[str, int, int | None], None]  # (source name, done, total or None)
 
 
 @dataclass
@@ -29,6 +54,7 @@ class SourceReport:
     added: int = 0
     claims: int = 0
     errors: list[str] = field(default_factory=list)
+    failed: bool = False  # the source as a whole could not be read
 
     @property
     def ok(self) -> bool:
@@ -57,53 +83,165 @@ def content_hash(title: str, text: str) -> str:
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
 
-def ingest_source(
-    store: Store, cfg: SourceConfig, config: SourcesFile, progress: Progress | None = None
+def fetch_settings(cfg: FetchConfig) -> FetchSettings:
+    base = FetchSettings()
+    return FetchSettings(
+        connect_timeout=min(base.connect_timeout, cfg.timeout),
+        read_timeout=cfg.timeout,
+        total_timeout=max(cfg.timeout * 2, base.total_timeout),
+        max_bytes=cfg.max_bytes,
+        max_redirects=cfg.max_redirects,
+        retries=cfg.retries,
+        per_host=cfg.per_host,
+        user_agent=cfg.user_agent or base.user_agent,
+        allow_hosts=frozenset(h.lower().strip("[]") for h in cfg.allow_hosts),
+    )
+
+
+def is_due(cfg: SourceConfig, last_success: datetime | None, now: datetime) -> bool:
+    return last_success is None or now - last_success >= timedelta(minutes=cfg.refresh_minutes)
+
+
+def store_doc(store: Store, source: str, doc: Doc) -> AddResult | None:
+    """Split a document into claims and store it; None when it was already stored."""
+    if doc.reviews:  # a fact-check page: store each reviewed claim with its verdict
+        result = None
+        for i, review in enumerate(doc.reviews):
+            text = review.claim_reviewed
+            url = (
+                f"{doc.canonical_url}#claimreview-{i}"
+                if len(doc.reviews) > 1
+                else doc.canonical_url
+            )
+            digest = content_hash(doc.title, text + "\n" + review.model_dump_json())
+            if store.has_article(source, url, digest):
+                continue
+            claim = Claim(
+                position=0,
+                start=0,
+                end=len(text),
+                text=text,
+                features=features(text, context=doc.title),
+                review=review,
+            )
+            article = Article(
+                source=source,
+                url=doc.url,
+                canonical_url=url,
+                title=doc.title,
+                published=doc.published,
+                text=text,
+                content_hash=digest,
+            )
+            added = store.add_article(article, [claim])
+            result = (
+                added
+                if result is None
+                else AddResult(
+                    added.article_id, result.added or added.added, result.claims + added.claims
+                )
+            )
+        return result
+    digest = content_hash(doc.title, doc.text)
+    if store.has_article(source, doc.canonical_url, digest):
+        return None
+    article = Article(
+        source=source,
+        url=doc.url,
+        canonical_url=doc.canonical_url,
+        title=doc.title,
+        published=doc.published,
+        text=doc.text,
+        content_hash=digest,
+    )
+    return store.add_article(article, split_claims(doc.text, title=doc.title))
+
+
+async def _file_docs(cfg: FilesSource, config: SourcesFile) -> AsyncIterator[Doc | DocError]:
+    root = config.resolve(cfg.path)
+    files = await asyncio.to_thread(lambda: list(read_files(root, source=cfg.name)))
+    for f in files:
+        if f.error:
+            yield DocError(str(f.path), f.error)
+        else:
+            url = f.path.resolve().as_uri()
+            yield Doc(url, url, f.title, f.text, f.published)
+
+
+async def ingest_source(
+    store: Store,
+    cfg: SourceConfig,
+    config: SourcesFile,
+    fetcher: Fetcher,
+    progress: Progress | None = None,
 ) -> SourceReport:
     """Ingest one source; its failures are recorded on the report and in the store."""
     report = SourceReport(cfg.name)
+    if progress:
+        progress(cfg.name, 0, None)
     try:
-        docs = list(read_files(config.resolve(cfg.path), source=cfg.name))
-    except SourceError as exc:
-        report.errors.append(exc.message)
-        docs = []
-    for i, doc in enumerate(docs, 1):
-        report.seen += 1
-        if doc.error:
-            report.errors.append(doc.error)
+        if isinstance(cfg, FilesSource):
+            docs: AsyncIterator[Doc | DocError] = _file_docs(cfg, config)
+        elif isinstance(cfg, FactCheckApiSource):
+            docs = _nothing()  # asked per check, not ingested
         else:
-            url = doc.path.resolve().as_uri()
-            digest = content_hash(doc.title, doc.text)
-            if not store.has_article(cfg.name, url, digest):
-                article = Article(
-                    source=cfg.name,
-                    url=url,
-                    canonical_url=url,
-                    title=doc.title,
-                    published=doc.published,
-                    text=doc.text,
-                    content_hash=digest,
-                )
-                result = store.add_article(article, split_claims(doc.text, title=doc.title))
-                if result.added:
+            docs = collect_web(WebContext(fetcher, store), cfg)
+        async for doc in docs:
+            report.seen += 1
+            if isinstance(doc, DocError):
+                report.errors.append(doc.error)
+            else:
+                result = await asyncio.to_thread(store_doc, store, cfg.name, doc)
+                if result is not None and result.added:
                     report.added += 1
                     report.claims += result.claims
-        if progress:
-            progress(cfg.name, i, len(docs))
+            if progress:
+                progress(cfg.name, report.seen, None)
+    except StoreError:
+        raise  # the store failing stops everything: nothing else could be saved
+    except CheckError as exc:
+        report.errors.append(exc.message)
+        report.failed = True
     error = "; ".join(report.errors)[:1000] if report.errors else None
-    store.record_ingest(cfg.name, error=error, at=datetime.now(UTC))
+    await asyncio.to_thread(store.record_ingest, cfg.name, error=error, at=datetime.now(UTC))
+    if progress:
+        progress(cfg.name, report.seen, report.seen)
     if error:
         log.warning("source %s: %d problem(s): %s", cfg.name, len(report.errors), error)
     return report
 
 
-def ingest_all(store: Store, config: SourcesFile, progress: Progress | None = None) -> IngestReport:
-    """Ingest every enabled source; one source's failure never stops the others."""
-    store.sync_sources([s.as_source() for s in config.sources])
-    report = IngestReport()
-    for cfg in config.enabled():
-        try:
-            report.sources.append(ingest_source(store, cfg, config, progress))
-        except StoreError:
-            raise  # the store itself failing stops everything: nothing else can be saved
-    return report
+async def _nothing() -> AsyncIterator[Doc | DocError]:
+    return
+    yield  # pragma: no cover - makes this an async generator
+
+
+async def ingest_all(
+    store: Store,
+    config: SourcesFile,
+    progress: Progress | None = None,
+    *,
+    only_due: bool = False,
+    fetcher: Fetcher | None = None,
+) -> IngestReport:
+    """Ingest the enabled sources (only those due, if asked); one failure never stops the rest."""
+    await asyncio.to_thread(store.sync_sources, [s.as_source() for s in config.sources])
+    sources = [s for s in config.enabled() if not isinstance(s, FactCheckApiSource)]
+    if only_due:
+        last = {s.name: s.last_success for s in await asyncio.to_thread(store.source_status)}
+        now = datetime.now(UTC)
+        sources = [s for s in sources if is_due(s, last.get(s.name), now)]
+    own = fetcher is None
+    fetch = fetcher or Fetcher(fetch_settings(config.fetch))
+    sem = asyncio.Semaphore(config.fetch.concurrency)
+
+    async def one(cfg: SourceConfig) -> SourceReport:
+        async with sem:
+            return await ingest_source(store, cfg, config, fetch, progress)
+
+    try:
+        reports = await asyncio.gather(*(one(s) for s in sources))
+    finally:
+        if own:
+            await fetch.aclose()
+    return IngestReport(list(reports))

@@ -24,6 +24,7 @@ __all__ = [
     "STOPWORDS",
     "UNIT_SYNONYMS",
     "VAGUE_AMOUNTS",
+    "WEEKDAYS",
     "singular",
 ]
 
@@ -532,6 +533,21 @@ UNIT_SYNONYMS: dict[str, str] = {
     **dict.fromkeys(["refugee", "migrant", "asylum-seeker"], "refugee"),
     **dict.fromkeys(["case", "infection"], "case"),
 }
+
+WEEKDAYS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "yesterday",
+        "tomorrow",
+    ]
+)
 
 MONTHS: dict[str, int] = {
     "january": 1,

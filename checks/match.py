@@ -9,6 +9,7 @@ the index's own score, so that BM25's ordering survives where relevance ties.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -83,7 +84,12 @@ def relevance(
 
 
 def find_matches(
-    store: Store, text: str, features: ClaimFeatures, settings: MatchSettings | None = None
+    store: Store,
+    text: str,
+    features: ClaimFeatures,
+    settings: MatchSettings | None = None,
+    *,
+    exclude_sources: Sequence[str] = (),
 ) -> list[Scored]:
     """The stored claims most relevant to ``text``, best first, above ``min_relevance``."""
     s = settings or MatchSettings()
@@ -100,7 +106,7 @@ def find_matches(
     rare = [t for t in present if freqs[t] <= s.common_fraction * total]
     chosen = rare if total >= s.prune_from and len(rare) >= s.keep_common_below else present
     chosen = chosen[: s.max_terms]
-    candidates = store.search(chosen, limit=s.candidates)
+    candidates = store.search(chosen, limit=s.candidates, exclude_sources=exclude_sources)
     if not candidates:
         return []
     idf: dict[str, float] = {}

@@ -7,6 +7,7 @@ assigns ids to (articles, claims) are plain models.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -21,12 +22,15 @@ __all__ = [
     "Claim",
     "ClaimFeatures",
     "DateRef",
+    "LinkCheckResult",
     "Match",
     "Note",
     "NoteKind",
     "Quantity",
+    "Review",
     "Source",
     "SourceStatus",
+    "SourceVoice",
     "Stance",
     "Verdict",
 ]
@@ -123,6 +127,51 @@ class Article(BaseModel):
     content_hash: str
 
 
+_FALSE_RATINGS = re.compile(
+    r"\b(false|fake|fabricated|incorrect|wrong|pants on fire|hoax|scam|baseless|debunked|"
+    r"misleading|distorted|manipulated|altered|doctored|satire|no evidence|unsupported|"
+    r"not true|untrue|inaccurate|exaggerated|mostly false|four pinocchios|three pinocchios)\b",
+    re.IGNORECASE,
+)
+_TRUE_RATINGS = re.compile(
+    r"^\s*(true|correct|accurate|mostly true|mostly correct|confirmed|verified|legit|real|"
+    r"geppetto checkmark)\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+
+
+class Review(_Value):
+    """A published fact-check of a claim (schema.org ClaimReview fields)."""
+
+    claim_reviewed: str
+    rating: str  # the textual rating as published: "False", "Mostly true", "Misleading"
+    reviewer: str  # who published the fact-check
+    url: str
+    date: str | None = None
+    claimant: str | None = None  # who made the reviewed claim
+    rating_value: float | None = None
+    best_rating: float | None = None
+    worst_rating: float | None = None
+
+    @property
+    def truth(self) -> int:
+        """+1 rated true, -1 rated false or misleading, 0 mixed or unknown."""
+        if self.rating_value is not None and self.best_rating is not None:
+            worst = self.worst_rating if self.worst_rating is not None else 1.0
+            span = self.best_rating - worst
+            if span > 0:
+                share = (self.rating_value - worst) / span
+                if share >= 0.75:
+                    return 1
+                if share <= 0.25:
+                    return -1
+        if _TRUE_RATINGS.match(self.rating):
+            return 1
+        if _FALSE_RATINGS.search(self.rating):
+            return -1
+        return 0
+
+
 class Claim(BaseModel):
     """One check-worthy sentence, kept with where it came from so it can be quoted exactly."""
 
@@ -133,6 +182,7 @@ class Claim(BaseModel):
     end: int
     text: str
     features: ClaimFeatures = ClaimFeatures()
+    review: Review | None = None  # set when the claim is a published fact-check's subject
 
 
 class Stance(StrEnum):
@@ -158,6 +208,7 @@ class NoteKind(StrEnum):
     POLARITY = "polarity"
     SPEAKER = "speaker"
     SAME = "same"  # a feature both sides share ("both say 10,000 troops")
+    FACTCHECK = "factcheck"  # a published fact-check rated the claim
 
 
 class Note(_Value):
@@ -166,6 +217,7 @@ class Note(_Value):
     kind: NoteKind
     text: str
     conflict: bool = False
+    source_says: str | None = None  # what the source says instead, in a few words ("10,000 troops")
 
 
 class Citation(_Value):
@@ -177,6 +229,7 @@ class Citation(_Value):
     published: str | None = None
     quote: str
     weight: float = 1.0
+    review: Review | None = None  # the fact-check this citation is, when it is one
 
     @property
     def weight_class(self) -> str:
@@ -198,6 +251,27 @@ class Match(_Value):
     citation: Citation
 
 
+class SourceVoice(_Value):
+    """What one source says about a claim, for "Agrees: … · Conflicts: … (says 25,000)"."""
+
+    name: str
+    stance: Stance
+    weight: float
+    says: str | None = None
+    rating: str | None = None  # a fact-check's rating, when the voice is one
+    reviewer: str | None = None
+
+    @property
+    def weight_class(self) -> str:
+        return "high" if self.weight >= 0.75 else "medium" if self.weight >= 0.4 else "low"
+
+    def label(self) -> str:
+        extra = (
+            f"rated “{self.rating}”" if self.rating else f"says {self.says}" if self.says else ""
+        )
+        return f"{self.name} ({extra})" if extra else self.name
+
+
 class CheckResult(_Value):
     """The answer to one check; ``to_json`` is the stable machine-readable shape."""
 
@@ -207,6 +281,16 @@ class CheckResult(_Value):
     agreeing: tuple[str, ...] = ()  # source names
     conflicting: tuple[str, ...] = ()
     confidence: float = 0.0  # in [0, 1]
+    voices: tuple[SourceVoice, ...] = ()  # one per source that agrees or conflicts
+
+    def cross_reference(self) -> str:
+        """ "Agrees: Sample Wire, Example Gazette · Conflicts: Daily Example (says 25,000)"."""
+        parts = []
+        for stance, word in ((Stance.AGREES, "Agrees"), (Stance.CONFLICTS, "Conflicts")):
+            names = [v.label() for v in self.voices if v.stance is stance]
+            if names:
+                parts.append(f"{word}: " + ", ".join(names))
+        return " · ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -215,6 +299,19 @@ class CheckResult(_Value):
             "confidence": round(self.confidence, 3),
             "agreeing_sources": list(self.agreeing),
             "conflicting_sources": list(self.conflicting),
+            "summary": self.cross_reference(),
+            "sources": [
+                {
+                    "name": v.name,
+                    "stance": v.stance.value,
+                    "weight": v.weight,
+                    "weight_class": v.weight_class,
+                    "says": v.says,
+                    "rating": v.rating,
+                    "reviewer": v.reviewer,
+                }
+                for v in self.voices
+            ],
             "matches": [
                 {
                     "text": m.text,
@@ -228,8 +325,36 @@ class CheckResult(_Value):
                         "published": m.citation.published,
                         "quote": m.citation.quote,
                         "weight": m.citation.weight,
+                        "factcheck": m.citation.review.model_dump() if m.citation.review else None,
                     },
                 }
                 for m in self.matches
             ],
+        }
+
+
+class LinkCheckResult(_Value):
+    """The answer to a link: its most check-worthy claims, each checked, and a summary."""
+
+    url: str
+    title: str
+    verdict: Verdict  # overall: disputed or supported when the claims lean one way
+    claims: tuple[CheckResult, ...] = ()
+    known_source: str | None = None  # the source that already stored this article
+
+    def summary(self) -> str:
+        counts: dict[Verdict, int] = {}
+        for c in self.claims:
+            counts[c.verdict] = counts.get(c.verdict, 0) + 1
+        parts = [f"{n} {v.value}" for v, n in counts.items()]
+        return f"{len(self.claims)} claim(s) checked: " + ", ".join(parts) if parts else "no claims"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "title": self.title,
+            "verdict": self.verdict.value,
+            "known_source": self.known_source,
+            "summary": self.summary(),
+            "claims": [c.to_json() for c in self.claims],
         }

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checks.models import ClaimFeatures, DateRef, Note, NoteKind, Quantity, Stance
+from checks.models import ClaimFeatures, DateRef, Note, NoteKind, Quantity, Review, Stance
 
 __all__ = ["StanceSettings", "judge"]
 
@@ -92,6 +92,7 @@ def _quantities(claim: ClaimFeatures, source: ClaimFeatures, tol: float) -> _Com
                     kind=NoteKind.QUANTITY,
                     text=f"the claim says {_describe(q)}; the source says {_describe(s)}",
                     conflict=True,
+                    source_says=_describe(s),
                 )
             )
     return _Comparison(conflicts, agreements)
@@ -128,6 +129,7 @@ def _dates(claim: ClaimFeatures, source: ClaimFeatures) -> _Comparison:
                     text=f"the claim says {_month_name(d)}; the source says "
                     f"{_month_name(comparable[0])}",
                     conflict=True,
+                    source_says=_month_name(comparable[0]),
                 )
             )
     return _Comparison(conflicts, agreements)
@@ -159,6 +161,7 @@ def _polarity(
         kind=NoteKind.POLARITY,
         text=f"the claim {said[pc]}{cw}; the source {said[ps]}{sw}",
         conflict=True,
+        source_says=f"“{source.polar_word}”" if source.polar_word else "the opposite",
     )
 
 
@@ -169,19 +172,48 @@ def _entities_compatible(claim: ClaimFeatures, source: ClaimFeatures, share: flo
     return len(mine & set(source.all_entities)) / len(mine) >= share
 
 
+def _factcheck(
+    claim: ClaimFeatures, source: ClaimFeatures, review: Review, relevance: float, s: StanceSettings
+) -> tuple[Stance, tuple[Note, ...]]:
+    """A fact-check rated the stored claim; the checked claim says the same or the opposite."""
+    q = _quantities(claim, source, s.same_value_tolerance)
+    if q.conflicts:  # a different figure: the rating was about another claim
+        return Stance.RELATED, tuple(q.conflicts)
+    direction = -1 if _polarity(claim, source, relevance, s.sure) else 1
+    effect = review.truth * direction
+    who = f" ({review.claimant}'s claim)" if review.claimant else ""
+    note = Note(
+        kind=NoteKind.FACTCHECK,
+        text=f"{review.reviewer} rated this claim{who} “{review.rating}”"
+        + (" — the checked claim says the opposite" if direction < 0 else ""),
+        conflict=effect < 0,
+        source_says=f"rated “{review.rating}”",
+    )
+    if effect > 0:
+        return Stance.AGREES, (note,)
+    if effect < 0:
+        return Stance.CONFLICTS, (note,)
+    return Stance.RELATED, (note,)
+
+
 def judge(
     claim: ClaimFeatures,
     source: ClaimFeatures,
     relevance: float,
     *,
+    review: Review | None = None,
     settings: StanceSettings | None = None,
 ) -> tuple[Stance, tuple[Note, ...]]:
-    """The stance ``source`` takes towards ``claim``, and the notes that say why."""
+    """The stance ``source`` takes towards ``claim``, and the notes that say why.
+
+    ``review`` is the published fact-check of the stored claim, when it is one."""
     s = settings or StanceSettings()
     if relevance < s.suggest:
         return Stance.RELATED, ()
     if not _entities_compatible(claim, source, s.entity_overlap):
         return Stance.RELATED, ()
+    if review is not None:
+        return _factcheck(claim, source, review, relevance, s)
     q = _quantities(claim, source, s.same_value_tolerance)
     d = _dates(claim, source) if relevance >= s.sure or q.agreements or q.conflicts else None
     conflicts = list(q.conflicts) + (d.conflicts if d else [])
@@ -202,6 +234,7 @@ def judge(
                 text=f"the claim attributes this to {claim.speaker.title()}; the source to "
                 f"{source.speaker.title()}",
                 conflict=True,
+                source_says=f"it was {source.speaker.title()}",
             )
         )
     if conflicts:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from checks.models import Match, Stance, Verdict
+from checks.models import Match, SourceVoice, Stance, Verdict
 
 __all__ = ["Tally", "VerdictSettings", "decide"]
 
@@ -19,6 +19,7 @@ __all__ = ["Tally", "VerdictSettings", "decide"]
 @dataclass(frozen=True, slots=True)
 class VerdictSettings:
     dominance: float = 2.0  # one side must outweigh the other this many times to win outright
+    factcheck_boost: float = 2.0  # a published fact-check counts this many times its source weight
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,22 +28,40 @@ class Tally:
     agreeing: tuple[str, ...]
     conflicting: tuple[str, ...]
     confidence: float
+    voices: tuple[SourceVoice, ...] = ()
 
 
 def decide(matches: Sequence[Match], settings: VerdictSettings | None = None) -> Tally:
     s = settings or VerdictSettings()
     voice: dict[str, tuple[Stance, float]] = {}
-    for m in sorted(matches, key=lambda m: m.score, reverse=True):
+    voices: list[SourceVoice] = []
+    # fact-checks speak first; then the most relevant match of each source
+    ordered = sorted(matches, key=lambda m: (m.citation.review is None, -m.score))
+    for m in ordered:
         if m.stance is Stance.RELATED or m.citation.source in voice:
             continue
-        voice[m.citation.source] = (m.stance, m.citation.weight * m.score)
+        boost = s.factcheck_boost if m.citation.review else 1.0
+        voice[m.citation.source] = (m.stance, m.citation.weight * m.score * boost)
+        says = next((n.source_says for n in m.notes if n.conflict and n.source_says), None)
+        review = m.citation.review
+        voices.append(
+            SourceVoice(
+                name=m.citation.source,
+                stance=m.stance,
+                weight=m.citation.weight,
+                says=says if m.stance is Stance.CONFLICTS else None,
+                rating=review.rating if review else None,
+                reviewer=review.reviewer if review else None,
+            )
+        )
+    voices.sort(key=lambda v: -voice[v.name][1])  # the weightiest voice first
     agree = {src: w for src, (st, w) in voice.items() if st is Stance.AGREES}
     conflict = {src: w for src, (st, w) in voice.items() if st is Stance.CONFLICTS}
     a, c = sum(agree.values()), sum(conflict.values())
     agreeing = tuple(sorted(agree, key=lambda k: -agree[k]))
     conflicting = tuple(sorted(conflict, key=lambda k: -conflict[k]))
     if a <= 0 and c <= 0:
-        return Tally(Verdict.UNVERIFIED, agreeing, conflicting, 0.0)
+        return Tally(Verdict.UNVERIFIED, agreeing, conflicting, 0.0, tuple(voices))
     if c <= 0:
         verdict = Verdict.SUPPORTED
     elif a <= 0:
@@ -58,4 +77,4 @@ def decide(matches: Sequence[Match], settings: VerdictSettings | None = None) ->
     margin = abs(a - c) / (a + c) if verdict is not Verdict.MIXED else 0.0
     strength = min(1.0, best)
     confidence = strength * (margin if verdict is not Verdict.MIXED else 0.5)
-    return Tally(verdict, agreeing, conflicting, round(confidence, 3))
+    return Tally(verdict, agreeing, conflicting, round(confidence, 3), tuple(voices))

@@ -68,7 +68,7 @@ def test_check_prints_verdict_notes_and_citation(ingested: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "Disputed" in r.stdout
     assert "the claim says 25,000 troops; the source says 10,000 troops" in r.stdout
-    assert "Conflicts: Sample Wire" in r.stdout
+    assert "Conflicts: Sample Wire (says 10,000 troops)" in r.stdout
     assert "Sample Wire" in r.stdout and "file://" in r.stdout
 
 
@@ -137,7 +137,8 @@ def test_bad_claims_get_one_clear_line_and_exit_1(ingested: Path, claim: str, me
 
 
 def test_control_and_zero_width_characters_are_cleaned(ingested: Path) -> None:
-    r = run("check", "--json", "Britain\u200b may put 10,000\x07 troops in Ukraine\x1b", cwd=ingested)
+    noisy = "Britain\u200b may put 10,000\x07 troops in Ukraine\x1b"
+    r = run("check", "--json", noisy, cwd=ingested)
     assert r.returncode == 0, r.stderr
     answer = json.loads(r.stdout)
     assert answer["claim"] == "Britain may put 10,000 troops in Ukraine"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
 from checks.models import Article, Claim, Source, SourceStatus
 
-__all__ = ["AddResult", "Candidate", "Store"]
+__all__ = ["AddResult", "Candidate", "Store", "StoredArticle"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,15 @@ class Candidate:
     title: str
     url: str
     published: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    id: int
+    source: str
+    url: str
+    canonical_url: str
+    title: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +58,23 @@ class Store(Protocol):
     def record_ingest(self, source: str, *, error: str | None, at: datetime) -> None:
         """Note an ingest attempt: success when ``error`` is None."""
 
-    def search(self, terms: list[str], *, limit: int) -> list[Candidate]:
+    def search(
+        self, terms: list[str], *, limit: int, exclude_sources: Sequence[str] = ()
+    ) -> list[Candidate]:
         """Claims whose indexed terms match any of ``terms``, best first."""
+
+    def find_article(self, url: str) -> StoredArticle | None:
+        """The stored article whose URL or canonical URL is ``url``."""
+
+    def get_validators(self, url: str) -> tuple[str | None, str | None]:
+        """The (ETag, Last-Modified) last seen for ``url``, for a conditional GET."""
+
+    def set_validators(self, url: str, etag: str | None, last_modified: str | None) -> None: ...
+
+    def api_cached_at(self, source: str, query: str) -> datetime | None:
+        """When a fact-check API was last asked ``query`` (None: never)."""
+
+    def api_cache_put(self, source: str, query: str, at: datetime) -> None: ...
 
     def term_frequencies(self, terms: list[str]) -> dict[str, int]:
         """How many claims contain each term (for dropping terms too common to help)."""

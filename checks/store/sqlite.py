@@ -10,14 +10,14 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from checks.errors import StoreError, StoreReadOnlyError
-from checks.models import Article, Claim, ClaimFeatures, Source, SourceStatus
-from checks.store.base import AddResult, Candidate
+from checks.models import Article, Claim, ClaimFeatures, Review, Source, SourceStatus
+from checks.store.base import AddResult, Candidate, StoredArticle
 from checks.text_index import index_terms
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
@@ -72,6 +72,24 @@ _MIGRATIONS: list[str] = [
         VALUES ('delete', old.id, old.terms, old.context);
     END;
     CREATE VIRTUAL TABLE claims_vocab USING fts5vocab (claims_fts, 'row');
+    """,
+    # 1 → 2: fact-checks (ClaimReview) on claims, HTTP validators, the fact-check API cache.
+    """
+    ALTER TABLE claims ADD COLUMN review TEXT;
+    CREATE INDEX articles_by_url ON articles (url);
+    CREATE INDEX articles_by_canonical ON articles (canonical_url);
+    CREATE TABLE http_cache (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        checked_at TEXT NOT NULL
+    );
+    CREATE TABLE api_cache (
+        source TEXT NOT NULL,
+        query TEXT NOT NULL,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (source, query)
+    );
     """,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -272,7 +290,7 @@ class SQLiteStore:
             article_id = int(cur.lastrowid or 0)
             db.executemany(
                 'INSERT INTO claims (article_id, position, start, "end", text, features, terms, '
-                "context) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "context, review) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         article_id,
@@ -283,6 +301,7 @@ class SQLiteStore:
                         c.features.model_dump_json(),
                         index_terms(c.text, c.features.entities),
                         index_terms(article.title, c.features.topic),
+                        c.review.model_dump_json() if c.review else None,
                     )
                     for c in claims
                 ],
@@ -291,24 +310,66 @@ class SQLiteStore:
 
     # ------------------------------------------------------------------ reads
 
-    def search(self, terms: list[str], *, limit: int) -> list[Candidate]:
+    def find_article(self, url: str) -> StoredArticle | None:
+        rows = self._read(
+            "SELECT id, source, url, canonical_url, title FROM articles "
+            "WHERE canonical_url = ? OR url = ? ORDER BY id LIMIT 1",
+            (url, url),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return StoredArticle(r["id"], r["source"], r["url"], r["canonical_url"], r["title"])
+
+    def get_validators(self, url: str) -> tuple[str | None, str | None]:
+        rows = self._read("SELECT etag, last_modified FROM http_cache WHERE url = ?", (url,))
+        return (rows[0]["etag"], rows[0]["last_modified"]) if rows else (None, None)
+
+    def set_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO http_cache (url, etag, last_modified, checked_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
+                "last_modified = excluded.last_modified, checked_at = excluded.checked_at",
+                (url, etag, last_modified, _now()),
+            )
+
+    def api_cached_at(self, source: str, query: str) -> datetime | None:
+        rows = self._read(
+            "SELECT fetched_at FROM api_cache WHERE source = ? AND query = ?", (source, query)
+        )
+        return _dt(rows[0]["fetched_at"]) if rows else None
+
+    def api_cache_put(self, source: str, query: str, at: datetime) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO api_cache (source, query, fetched_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (source, query) DO UPDATE SET fetched_at = excluded.fetched_at",
+                (source, query, at.isoformat(timespec="seconds")),
+            )
+
+    def search(
+        self, terms: list[str], *, limit: int, exclude_sources: Sequence[str] = ()
+    ) -> list[Candidate]:
         if not terms:
             return []
         query = " OR ".join(_fts_phrase(t) for t in terms)
+        exclude = list(exclude_sources)
+        where_src = f"AND a.source NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
         rows = self._read(
             f"""
-            SELECT c.id, c.article_id, c.position, c.start, c."end", c.text, c.features,
+            SELECT c.id, c.article_id, c.position, c.start, c."end", c.text, c.features, c.review,
                    a.source, a.title, a.url, a.published, COALESCE(s.weight, 1.0) AS weight,
                    -bm25(claims_fts, {_BM25_WEIGHTS[0]}, {_BM25_WEIGHTS[1]}) AS lexical
             FROM claims_fts
             JOIN claims c ON c.id = claims_fts.rowid
             JOIN articles a ON a.id = c.article_id
             LEFT JOIN sources s ON s.name = a.source
-            WHERE claims_fts MATCH ?
+            WHERE claims_fts MATCH ? {where_src}
             ORDER BY bm25(claims_fts, {_BM25_WEIGHTS[0]}, {_BM25_WEIGHTS[1]})
             LIMIT ?
             """,
-            (query, limit),
+            (query, *exclude, limit),
         )
         return [_candidate(r) for r in rows]
 
@@ -390,6 +451,7 @@ def _candidate(r: sqlite3.Row) -> Candidate:
         end=r["end"],
         text=r["text"],
         features=ClaimFeatures.model_validate_json(r["features"]),
+        review=Review.model_validate_json(r["review"]) if r["review"] else None,
     )
     return Candidate(
         claim=claim,
