@@ -317,6 +317,39 @@ def sources() -> None:
         out.print(table)
 
 
+# ---------------------------------------------------------------------------- bot
+
+
+@app.command()
+def bot(
+    sync_guild: Annotated[
+        int | None,
+        typer.Option(
+            "--sync-guild",
+            help="Register the slash commands in this server (instant; for development).",
+            show_default=False,
+        ),
+    ] = None,
+    sync_global: Annotated[
+        bool,
+        typer.Option("--sync-global", help="Register the slash commands everywhere (slow)."),
+    ] = False,
+) -> None:
+    """Run the Discord bot (token from CROSSCHECK_DISCORD_TOKEN). Stop with Ctrl-C or SIGTERM."""
+    from bot.run import BotStartError, run_bot
+
+    try:
+        run_bot(
+            state.settings,
+            db=state.db,
+            sources=state.sources,
+            sync_guild=sync_guild,
+            sync_global=sync_global,
+        )
+    except BotStartError as exc:
+        fail(str(exc))
+
+
 def main() -> None:
     app()
 

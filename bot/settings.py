@@ -17,6 +17,16 @@ class Settings(BaseSettings):
     sources: str = Field(default="sources.yaml", description="the sources file")
     discord_token: SecretStr | None = None
     log_level: str = Field(default="WARNING", pattern=r"(?i)^(debug|info|warning|error)$")
+    watch_messages: bool = Field(
+        default=False,
+        description="read message text in watched channels (needs the privileged intent)",
+    )
+    ingest_every: float = Field(default=60.0, ge=0, description="seconds between ingest polls")
+    member_rate: int = Field(default=5, ge=1, description="checks per member per minute")
+    server_rate: int = Field(default=30, ge=1, description="checks per server per minute")
+    # for tests against a loopback stand-in for Discord; never set in production
+    discord_api_base: str | None = None
+    discord_gateway: str | None = None
 
 
 def settings_problems(exc: ValidationError) -> list[str]:

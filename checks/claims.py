@@ -431,7 +431,8 @@ _NOT_ONLY = re.compile(r"\bnot\s+only\b|\bno\s+(?:doubt|longer\s+than)\b", re.I)
 _STANCE_FALSE_FRIENDS = re.compile(
     r"\b(?:background|backed-up|backlog|backdrop|bank\w*|band\w*|banner|banana|favou?rite\w*"
     r"|blockade|blockbuster|halter|supporter|supporters|confirmation|agreement|agreements"
-    r"|against all odds)\b",
+    r"|against all odds|opposition\w*|opponents?|denis\w*|backs?\s+(?:of|to|in)\b"
+    r"|decline[sd]?\s+to\s+comment)\b",
     re.I,
 )
 

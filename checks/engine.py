@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,10 +25,12 @@ from checks.models import (
     CheckResult,
     Citation,
     Claim,
+    GuildConfig,
     LinkCheckResult,
     Match,
     SourceStatus,
     Stance,
+    StoredAnswer,
     Verdict,
 )
 from checks.sources.config import FactCheckApiSource, SourcesFile, load_sources
@@ -118,8 +120,16 @@ class Engine:
 
     # ------------------------------------------------------------------ checking
 
-    def check_text(self, text: str, *, exclude_sources: Sequence[str] = ()) -> CheckResult:
-        """Check one claim against what is stored (no network)."""
+    def check_text(
+        self,
+        text: str,
+        *,
+        exclude_sources: Sequence[str] = (),
+        stance: StanceSettings | None = None,
+    ) -> CheckResult:
+        """Check one claim against what is stored (no network).
+
+        ``stance`` overrides the thresholds (a server's own "suggest" and "sure" bands)."""
         claim = validate_claim(text)
         feats = claims_mod.features(claim)
         scored = find_matches(
@@ -130,19 +140,19 @@ class Engine:
             c = sc.candidate
             if self._enabled and c.source not in self._enabled:
                 continue  # stored earlier by a source no longer configured
-            stance, notes = judge(
+            verdict_of_match, notes = judge(
                 feats,
                 c.claim.features,
                 sc.relevance,
                 review=c.claim.review,
-                settings=self.settings.stance,
+                settings=stance or self.settings.stance,
             )
             matches.append(
                 Match(
                     claim_id=c.claim.id or 0,
                     text=c.claim.text,
                     score=round(sc.relevance, 4),
-                    stance=stance,
+                    stance=verdict_of_match,
                     notes=notes,
                     citation=Citation(
                         source=c.source,
@@ -199,7 +209,12 @@ class Engine:
             await asyncio.gather(*(one(cfg) for cfg in apis))
 
     async def acheck_text(
-        self, text: str, *, exclude_sources: Sequence[str] = (), fetcher: Fetcher | None = None
+        self,
+        text: str,
+        *,
+        exclude_sources: Sequence[str] = (),
+        fetcher: Fetcher | None = None,
+        stance: StanceSettings | None = None,
     ) -> CheckResult:
         """Check one claim, asking live fact-check APIs first when any are configured."""
         claim = validate_claim(text)
@@ -211,9 +226,13 @@ class Engine:
             finally:
                 if own:
                     await f.aclose()
-        return await asyncio.to_thread(self.check_text, claim, exclude_sources=exclude_sources)
+        return await asyncio.to_thread(
+            self.check_text, claim, exclude_sources=exclude_sources, stance=stance
+        )
 
-    async def acheck_url(self, url: str, *, max_claims: int | None = None) -> LinkCheckResult:
+    async def acheck_url(
+        self, url: str, *, max_claims: int | None = None, stance: StanceSettings | None = None
+    ) -> LinkCheckResult:
         """Fetch a page safely, pick its most check-worthy claims and check each.
 
         A page already ingested is checked against the *other* sources only."""
@@ -238,7 +257,9 @@ class Engine:
             answers = []
             for c in chosen:
                 answers.append(
-                    await self.acheck_text(c.text, exclude_sources=exclude, fetcher=fetcher)
+                    await self.acheck_text(
+                        c.text, exclude_sources=exclude, fetcher=fetcher, stance=stance
+                    )
                 )
         return LinkCheckResult(
             url=result.url,
@@ -247,6 +268,70 @@ class Engine:
             claims=tuple(answers),
             known_source=known.source if known else None,
         )
+
+    # ------------------------------------------------------------------ servers and answers
+
+    def stance_for(self, guild: GuildConfig) -> StanceSettings:
+        """The stance thresholds a server chose."""
+        return replace(
+            self.settings.stance, suggest=guild.suggest, sure=max(guild.sure, guild.suggest)
+        )
+
+    async def guild_config(self, guild_id: int) -> GuildConfig:
+        return await asyncio.to_thread(self.store.get_guild, guild_id)
+
+    async def set_guild_config(self, guild_id: int, config: GuildConfig) -> None:
+        await asyncio.to_thread(self.store.put_guild, guild_id, config)
+
+    async def record_answer(
+        self,
+        result: CheckResult | LinkCheckResult,
+        *,
+        surface: str,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        user_id: int | None = None,
+    ) -> int:
+        """Keep an answer so that its buttons (sources, dispute) work after a restart."""
+        claim = result.claim if isinstance(result, CheckResult) else result.url
+        return await asyncio.to_thread(
+            lambda: self.store.add_answer(
+                guild_id=guild_id,
+                channel_id=channel_id,
+                user_id=user_id,
+                surface=surface,
+                claim=claim,
+                verdict=result.verdict.value,
+                result={
+                    "kind": "claim" if isinstance(result, CheckResult) else "link",
+                    "model": result.model_dump(mode="json"),
+                },
+            )
+        )
+
+    async def answer_posted(self, answer_id: int, message_id: int) -> None:
+        await asyncio.to_thread(self.store.set_answer_message, answer_id, message_id)
+
+    async def answer(self, answer_id: int) -> StoredAnswer | None:
+        return await asyncio.to_thread(self.store.get_answer, answer_id)
+
+    @staticmethod
+    def answer_result(answer: StoredAnswer) -> CheckResult | LinkCheckResult:
+        """The full result an answer was rendered from."""
+        if answer.result.get("kind") == "link":
+            return LinkCheckResult.model_validate(answer.result["model"])
+        return CheckResult.model_validate(answer.result["model"])
+
+    async def dispute(self, answer_id: int, user_id: int | None, reason: str) -> int:
+        """A member says an answer is wrong; the reason is kept for the moderators."""
+        reason = " ".join(claims_mod.clean_text(reason).split())
+        if not reason:
+            raise InputError("the reason is empty")
+        if len(reason) > 1000:
+            raise InputError(f"the reason is too long ({len(reason):,} characters; at most 1,000)")
+        if await self.answer(answer_id) is None:
+            raise InputError(f"answer {answer_id} is not known")
+        return await asyncio.to_thread(self.store.add_dispute, answer_id, user_id, reason)
 
     # ------------------------------------------------------------------ sources
 

@@ -22,6 +22,7 @@ __all__ = [
     "Claim",
     "ClaimFeatures",
     "DateRef",
+    "GuildConfig",
     "LinkCheckResult",
     "Match",
     "Note",
@@ -32,6 +33,7 @@ __all__ = [
     "SourceStatus",
     "SourceVoice",
     "Stance",
+    "StoredAnswer",
     "Verdict",
 ]
 
@@ -358,3 +360,33 @@ class LinkCheckResult(_Value):
             "summary": self.summary(),
             "claims": [c.to_json() for c in self.claims],
         }
+
+
+class GuildConfig(BaseModel):
+    """One Discord server's settings, kept in the store (the engine knows no Discord types)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    watched_channels: list[int] = Field(default_factory=list)
+    review_channel: int | None = None
+    modlog_channel: int | None = None
+    moderator_role: int | None = None
+    visibility: str = Field(default="public", pattern="^(public|ephemeral)$")
+    suggest: float = Field(default=0.45, ge=0.0, le=1.0)  # relevance to compare at all
+    sure: float = Field(default=0.7, ge=0.0, le=1.0)  # relevance to agree on words alone
+    auto_answer_confidence: float = Field(default=0.6, ge=0.0, le=1.0)  # watched channels
+
+
+class StoredAnswer(BaseModel):
+    """An answer the bot gave, kept so its buttons work after a restart."""
+
+    id: int
+    guild_id: int | None
+    channel_id: int | None
+    message_id: int | None
+    user_id: int | None
+    surface: str
+    claim: str
+    verdict: Verdict
+    result: dict[str, Any]
+    created_at: datetime

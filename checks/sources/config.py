@@ -16,6 +16,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -43,11 +44,19 @@ __all__ = [
 MAX_CONFIG_BYTES = 1_000_000
 
 
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not yes/no")
+    return value
+
+
 class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=100)
-    weight: float = Field(default=1.0, ge=0.0, le=10.0, description="how much its word counts")
+    weight: Annotated[float, BeforeValidator(_not_bool)] = Field(
+        default=1.0, ge=0.0, le=10.0, description="how much its word counts"
+    )
     enabled: bool = True
     language: str | None = Field(default=None, description="ISO 639-1 code, e.g. 'en'")
     refresh_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
@@ -190,17 +199,23 @@ class SourcesFile(BaseModel):
         return path if path.is_absolute() else (self.base_dir / path)
 
 
-def _line_map(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
+def _line_map(
+    node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int], name: str
+) -> None:
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
         for key, value in node.value:
             k = key.value
+            if k in seen:
+                raise ConfigError(f"repeated key {k!r}", path=name, line=key.start_mark.line + 1)
+            seen.add(k)
             out[(*path, k)] = key.start_mark.line + 1
-            _line_map(value, (*path, k), out)
+            _line_map(value, (*path, k), out, name)
             out[(*path, k)] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _line_map(item, (*path, i), out)
+            _line_map(item, (*path, i), out, name)
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -250,7 +265,7 @@ def load_sources(path: str | Path) -> SourcesFile:
         raise ConfigError("must be a mapping with a 'sources' list", path=name, line=1)
     lines: dict[tuple[Any, ...], int] = {}
     if node is not None:
-        _line_map(node, (), lines)
+        _line_map(node, (), lines, name)
     try:
         parsed = SourcesFile.model_validate({**data, "base_dir": p.parent})
     except ValidationError as exc:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from checks.models import Article, Claim, Source, SourceStatus
+from checks.models import Article, Claim, GuildConfig, Source, SourceStatus, StoredAnswer
 
 __all__ = ["AddResult", "Candidate", "Store", "StoredArticle"]
 
@@ -75,6 +75,32 @@ class Store(Protocol):
         """When a fact-check API was last asked ``query`` (None: never)."""
 
     def api_cache_put(self, source: str, query: str, at: datetime) -> None: ...
+
+    def get_guild(self, guild_id: int) -> GuildConfig:
+        """A server's settings (defaults when it has none stored)."""
+
+    def put_guild(self, guild_id: int, config: GuildConfig) -> None: ...
+
+    def add_answer(
+        self,
+        *,
+        guild_id: int | None,
+        channel_id: int | None,
+        user_id: int | None,
+        surface: str,
+        claim: str,
+        verdict: str,
+        result: dict[str, Any],
+    ) -> int:
+        """Keep an answer the bot gave; its id goes into the answer's buttons."""
+
+    def set_answer_message(self, answer_id: int, message_id: int) -> None: ...
+
+    def get_answer(self, answer_id: int) -> StoredAnswer | None: ...
+
+    def add_dispute(self, answer_id: int, user_id: int | None, reason: str) -> int: ...
+
+    def disputes_for(self, answer_id: int) -> list[tuple[int | None, str]]: ...
 
     def term_frequencies(self, terms: list[str]) -> dict[str, int]:
         """How many claims contain each term (for dropping terms too common to help)."""

@@ -6,6 +6,7 @@ version ``i`` to ``i + 1`` and runs in its own transaction, so a store is never 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -14,9 +15,19 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from checks.errors import StoreError, StoreReadOnlyError
-from checks.models import Article, Claim, ClaimFeatures, Review, Source, SourceStatus
+from checks.models import (
+    Article,
+    Claim,
+    ClaimFeatures,
+    GuildConfig,
+    Review,
+    Source,
+    SourceStatus,
+    StoredAnswer,
+)
 from checks.store.base import AddResult, Candidate, StoredArticle
 from checks.text_index import index_terms
 
@@ -90,6 +101,34 @@ _MIGRATIONS: list[str] = [
         fetched_at TEXT NOT NULL,
         PRIMARY KEY (source, query)
     );
+    """,
+    # 2 → 3: per-server settings, the answers the bot gave, members' disputes of them.
+    """
+    CREATE TABLE guild_settings (
+        guild_id INTEGER PRIMARY KEY,
+        data TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE answers (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER,
+        channel_id INTEGER,
+        message_id INTEGER,
+        user_id INTEGER,
+        surface TEXT NOT NULL,
+        claim TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        result TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE disputes (
+        id INTEGER PRIMARY KEY,
+        answer_id INTEGER NOT NULL REFERENCES answers (id) ON DELETE CASCADE,
+        user_id INTEGER,
+        reason TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX disputes_by_answer ON disputes (answer_id);
     """,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -347,6 +386,85 @@ class SQLiteStore:
                 "ON CONFLICT (source, query) DO UPDATE SET fetched_at = excluded.fetched_at",
                 (source, query, at.isoformat(timespec="seconds")),
             )
+
+    # ------------------------------------------------------------------ servers and answers
+
+    def get_guild(self, guild_id: int) -> GuildConfig:
+        rows = self._read("SELECT data FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        return GuildConfig.model_validate_json(rows[0]["data"]) if rows else GuildConfig()
+
+    def put_guild(self, guild_id: int, config: GuildConfig) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO guild_settings (guild_id, data, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (guild_id) DO UPDATE SET data = excluded.data, "
+                "updated_at = excluded.updated_at",
+                (guild_id, config.model_dump_json(), _now()),
+            )
+
+    def add_answer(
+        self,
+        *,
+        guild_id: int | None,
+        channel_id: int | None,
+        user_id: int | None,
+        surface: str,
+        claim: str,
+        verdict: str,
+        result: dict[str, Any],
+    ) -> int:
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO answers (guild_id, channel_id, user_id, surface, claim, verdict, "
+                "result, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    guild_id,
+                    channel_id,
+                    user_id,
+                    surface,
+                    claim,
+                    verdict,
+                    json.dumps(result),
+                    _now(),
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    def set_answer_message(self, answer_id: int, message_id: int) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE answers SET message_id = ? WHERE id = ?", (message_id, answer_id))
+
+    def get_answer(self, answer_id: int) -> StoredAnswer | None:
+        rows = self._read("SELECT * FROM answers WHERE id = ?", (answer_id,))
+        if not rows:
+            return None
+        r = rows[0]
+        return StoredAnswer(
+            id=r["id"],
+            guild_id=r["guild_id"],
+            channel_id=r["channel_id"],
+            message_id=r["message_id"],
+            user_id=r["user_id"],
+            surface=r["surface"],
+            claim=r["claim"],
+            verdict=r["verdict"],
+            result=json.loads(r["result"]),
+            created_at=datetime.fromisoformat(r["created_at"]),
+        )
+
+    def add_dispute(self, answer_id: int, user_id: int | None, reason: str) -> int:
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO disputes (answer_id, user_id, reason, created_at) VALUES (?, ?, ?, ?)",
+                (answer_id, user_id, reason, _now()),
+            )
+            return int(cur.lastrowid or 0)
+
+    def disputes_for(self, answer_id: int) -> list[tuple[int | None, str]]:
+        rows = self._read(
+            "SELECT user_id, reason FROM disputes WHERE answer_id = ? ORDER BY id", (answer_id,)
+        )
+        return [(r["user_id"], r["reason"]) for r in rows]
 
     def search(
         self, terms: list[str], *, limit: int, exclude_sources: Sequence[str] = ()

@@ -1,0 +1,121 @@
+"""The Discord client: loads cogs, registers restart-proof buttons, runs background ingestion."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.exts.check import AnswerButton
+from bot.ratelimit import RateLimits
+from checks.engine import Engine
+from checks.errors import CheckError
+from checks.models import CheckResult, GuildConfig, LinkCheckResult, SourceStatus
+
+__all__ = ["EXTENSIONS", "CrosscheckBot"]
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.exts.check", "bot.exts.admin")
+
+
+class CrosscheckBot(commands.Bot):
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        watch_messages: bool = False,
+        ingest_every: float = 60.0,
+        sync_guild: int | None = None,
+        sync_global: bool = False,
+        limits: RateLimits | None = None,
+        shard_ids: list[int] | None = None,
+        shard_count: int | None = None,
+    ) -> None:
+        intents = discord.Intents.default()
+        # only watched channels need to read message text (a privileged intent)
+        intents.message_content = watch_messages
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            shard_ids=shard_ids,
+            shard_count=shard_count,
+        )
+        self.engine = engine
+        self.limits = limits or RateLimits()
+        self.ingest_every = ingest_every
+        self.sync_guild, self.sync_global = sync_guild, sync_global
+        self._ingest_task: asyncio.Task[None] | None = None
+        self._ingest_lock = asyncio.Lock()
+        self.rate_limited: dict[str, int] = {"member": 0, "server": 0}
+
+    async def setup_hook(self) -> None:
+        for ext in EXTENSIONS:
+            await self.load_extension(ext)
+        self.add_dynamic_items(AnswerButton)
+        if self.sync_guild:
+            guild = discord.Object(id=self.sync_guild)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.warning("synced %d command(s) to guild %s", len(synced), self.sync_guild)
+        if self.sync_global:
+            synced = await self.tree.sync()
+            log.warning("synced %d command(s) globally (may take up to an hour)", len(synced))
+        if self.ingest_every > 0:
+            self._ingest_task = asyncio.create_task(self._ingest_loop(), name="crosscheck-ingest")
+
+    async def close(self) -> None:
+        if self._ingest_task is not None:
+            self._ingest_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ingest_task
+        await super().close()
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+
+    # ------------------------------------------------------------------ background ingestion
+
+    async def ingest_once(self) -> None:
+        async with self._ingest_lock:
+            try:
+                report = await self.engine.aingest(only_due=True)
+            except CheckError as exc:
+                log.warning("background ingestion failed: %s", exc)
+                return
+            if report.added:
+                log.info("ingested %d article(s), %d claim(s)", report.added, report.claims)
+
+    async def _ingest_loop(self) -> None:
+        while True:
+            await self.ingest_once()
+            await asyncio.sleep(self.ingest_every)
+
+    # ------------------------------------------------------------------ hooks for cogs
+
+    async def source_status(self) -> list[SourceStatus]:
+        return await asyncio.to_thread(self.engine.sources)
+
+    def note_rate_limited(self, which: str) -> None:
+        self.rate_limited[which] = self.rate_limited.get(which, 0) + 1
+
+    async def answered(
+        self,
+        result: CheckResult | LinkCheckResult,
+        *,
+        answer_id: int,
+        surface: str,
+        guild: GuildConfig,
+    ) -> None:
+        """An answer was posted (the review queue hooks in here)."""
+
+    async def disputed(
+        self, answer_id: int, *, user_id: int, reason: str, guild_id: int | None
+    ) -> None:
+        """A member disputed an answer: keep the reason (the review queue hooks in here)."""
+        await self.engine.dispute(answer_id, user_id, reason)

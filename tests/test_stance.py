@@ -1,0 +1,288 @@
+"""checks.stance: conflicts come from features (figures, dates, polarity, speaker), never from a
+relevance score alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from checks.claims import features
+from checks.models import NoteKind, Stance
+from checks.stance import StanceSettings, judge
+
+HIGH = 0.9  # above StanceSettings.sure
+LOW = 0.2  # below StanceSettings.suggest
+
+
+def _judge(claim: str, source: str, relevance: float = HIGH):
+    return judge(features(claim), features(source), relevance)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def test_changed_number_is_a_conflict() -> None:
+    stance, notes = _judge(
+        "The UK will send 25,000 troops to Ukraine next year.",
+        "The UK will send 10,000 troops to Ukraine next year.",
+    )
+    assert stance is Stance.CONFLICTS
+    (note,) = [n for n in notes if n.kind is NoteKind.QUANTITY]
+    assert note.conflict
+    assert "25,000" in note.text and "10,000" in note.text
+
+
+def test_changed_number_note_says_what_the_source_says() -> None:
+    _, notes = _judge(
+        "The UK will send 25,000 troops to Ukraine next year.",
+        "The UK will send 10,000 troops to Ukraine next year.",
+    )
+    (note,) = notes
+    assert note.source_says is not None and "10,000" in note.source_says
+
+
+def test_same_number_with_synonym_unit_agrees() -> None:
+    stance, notes = _judge(
+        "The UK will send 10,000 troops to Ukraine next year.",
+        "Britain will send 10,000 soldiers to Ukraine next year.",
+    )
+    assert stance is Stance.AGREES
+    assert any(n.kind is NoteKind.SAME and "10,000" in n.text for n in notes)
+
+
+def test_claim_above_a_ceiling_conflicts() -> None:
+    stance, notes = _judge(
+        "The UK will send 100,000 troops to Ukraine next year.",
+        "The UK will send at most 30,000 troops to Ukraine next year.",
+    )
+    assert stance is Stance.CONFLICTS
+    assert "100,000" in notes[0].text and "30,000" in notes[0].text
+
+
+def test_claim_within_a_ceiling_does_not_conflict() -> None:
+    stance, _ = _judge(
+        "The UK will send 25,000 troops to Ukraine next year.",
+        "The UK will send at most 30,000 troops to Ukraine next year.",
+    )
+    assert stance is not Stance.CONFLICTS
+
+
+def test_claim_below_a_floor_conflicts() -> None:
+    stance, _ = _judge(
+        "The army lost 3,000 soldiers in the first month of the war in Ukraine.",
+        "The army lost more than 5,000 soldiers in the first month of the war in Ukraine.",
+    )
+    assert stance is Stance.CONFLICTS
+
+
+def test_figures_within_tolerance_agree() -> None:
+    stance, _ = _judge(
+        "Russia has about 10,000 troops near the border with Ukraine.",
+        "Russia has 10,300 troops near the border with Ukraine.",
+    )
+    assert stance is Stance.AGREES
+
+
+def test_different_units_do_not_conflict() -> None:
+    stance, notes = _judge(
+        "The UK will send 25,000 troops to Ukraine next year.",
+        "The UK will send 10,000 tanks to Ukraine next year.",
+    )
+    assert stance is not Stance.CONFLICTS
+    assert not any(n.conflict for n in notes)
+
+
+def test_money_and_people_do_not_conflict() -> None:
+    stance, _ = _judge(
+        "The UK will spend $5 billion on its army in Ukraine next year.",
+        "The UK will send 5,000 troops to Ukraine next year.",
+    )
+    assert stance is not Stance.CONFLICTS
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def test_different_month_is_a_conflict() -> None:
+    stance, notes = _judge(
+        "The UK will send troops to Ukraine in August.",
+        "The UK will send troops to Ukraine in March.",
+    )
+    assert stance is Stance.CONFLICTS
+    (note,) = notes
+    assert note.kind is NoteKind.DATE
+    assert "August" in note.text and "March" in note.text
+
+
+def test_different_year_is_a_conflict() -> None:
+    stance, notes = _judge(
+        "The UK signed the treaty with France in 2019.",
+        "The UK signed the treaty with France in 2021.",
+    )
+    assert stance is Stance.CONFLICTS
+    assert notes[0].kind is NoteKind.DATE
+
+
+def test_same_month_agrees() -> None:
+    stance, notes = _judge(
+        "The UK will send troops to Ukraine in August.",
+        "In August the UK will send troops to Ukraine.",
+    )
+    assert stance is Stance.AGREES
+    assert any("August" in n.text for n in notes)
+
+
+# --------------------------------------------------------------------------- polarity
+
+
+def test_opposite_polarity_is_a_conflict() -> None:
+    stance, notes = _judge(
+        "The UK welcomed the plan to send troops to Ukraine.",
+        "The UK rejected the plan to send troops to Ukraine.",
+    )
+    assert stance is Stance.CONFLICTS
+    (note,) = notes
+    assert note.kind is NoteKind.POLARITY
+    assert "welcomed" in note.text and "rejected" in note.text
+
+
+def test_negated_rejection_conflicts_with_rejection() -> None:
+    stance, _ = _judge(
+        "The UK did not reject the plan to send troops to Ukraine.",
+        "The UK rejected the plan to send troops to Ukraine.",
+    )
+    assert stance is Stance.CONFLICTS
+
+
+def test_welcome_against_rejection_by_the_opposition_is_a_conflict() -> None:
+    stance, _ = _judge(
+        "The opposition leader welcomed the plan to send troops to Ukraine.",
+        "The opposition leader rejected the plan to send troops to Ukraine.",
+    )
+    assert stance is Stance.CONFLICTS
+
+
+def test_negated_rejection_does_not_conflict_with_welcome() -> None:
+    stance, _ = _judge(
+        "The UK welcomed the plan to send troops to Ukraine.",
+        "The UK did not reject the plan to send troops to Ukraine.",
+    )
+    assert stance is not Stance.CONFLICTS
+
+
+def test_will_not_against_will_is_a_conflict_when_nearly_the_same() -> None:
+    stance, notes = _judge(
+        "The UK will send troops to Ukraine next year.",
+        "The UK will not send troops to Ukraine next year.",
+        0.95,
+    )
+    assert stance is Stance.CONFLICTS
+    assert notes[0].kind is NoteKind.POLARITY
+
+
+# --------------------------------------------------------------------------- speaker
+
+
+def test_different_speaker_is_a_conflict() -> None:
+    stance, notes = _judge(
+        "Smith said the UK will send troops to Ukraine.",
+        "Jones said the UK will send troops to Ukraine.",
+    )
+    assert stance is Stance.CONFLICTS
+    (note,) = notes
+    assert note.kind is NoteKind.SPEAKER
+    assert "Smith" in note.text and "Jones" in note.text
+
+
+def test_same_speaker_with_title_is_not_a_conflict() -> None:
+    stance, _ = _judge(
+        "Jane Smith said the UK will send troops to Ukraine.",
+        "Mrs. Smith said the UK will send troops to Ukraine.",
+    )
+    assert stance is not Stance.CONFLICTS
+
+
+# --------------------------------------------------------------------------- relevance
+
+
+@pytest.mark.parametrize("relevance", [0.45, 0.6, 0.7, 0.85, 1.0])
+@pytest.mark.parametrize(
+    ("claim", "source"),
+    [
+        (
+            "The UK will send troops to Ukraine next year.",
+            "Britain plans to deploy forces in Ukraine soon.",
+        ),
+        (
+            "Russia has moved tanks close to the border with Finland.",
+            "Russian armour is now near the Finnish frontier.",
+        ),
+        (
+            "The UK will send 10,000 troops to Ukraine in August.",
+            "The UK will send 10,000 troops to Ukraine in August.",
+        ),
+    ],
+)
+def test_relevance_alone_never_makes_a_conflict(claim: str, source: str, relevance: float) -> None:
+    stance, notes = _judge(claim, source, relevance)
+    assert stance is not Stance.CONFLICTS
+    assert not any(n.conflict for n in notes)
+
+
+def test_near_paraphrase_without_differences_agrees() -> None:
+    stance, _ = _judge(
+        "The UK will send troops to Ukraine next year.",
+        "Britain will send troops to Ukraine next year.",
+        0.95,
+    )
+    assert stance is Stance.AGREES
+
+
+def test_paraphrase_that_leaves_the_figure_unconfirmed_is_only_related() -> None:
+    stance, _ = _judge(
+        "The UK will send 10,000 troops to Ukraine next year.",
+        "The UK will send troops to Ukraine next year.",
+        0.95,
+    )
+    assert stance is Stance.RELATED
+
+
+def test_low_relevance_is_related_even_with_a_changed_number() -> None:
+    stance, notes = _judge(
+        "The UK will send 25,000 troops to Ukraine next year.",
+        "The UK will send 10,000 troops to Ukraine next year.",
+        LOW,
+    )
+    assert stance is Stance.RELATED
+    assert notes == ()
+
+
+def test_low_relevance_is_related_even_when_identical() -> None:
+    s = "The UK will send 10,000 troops to Ukraine next year."
+    assert _judge(s, s, LOW)[0] is Stance.RELATED
+
+
+def test_entity_mismatch_is_related() -> None:
+    stance, notes = _judge(
+        "The UK will send 25,000 troops to Ukraine next year.",
+        "France will send 10,000 troops to Poland next year.",
+    )
+    assert stance is Stance.RELATED
+    assert notes == ()
+
+
+def test_entity_overlap_threshold_is_a_setting() -> None:
+    claim = features("The UK and France will send 25,000 troops to Ukraine next year.")
+    source = features("The UK will send 10,000 troops to Poland next year.")
+    # one of three claim entities is shared: below 0.5, above 0.3
+    assert judge(claim, source, HIGH)[0] is Stance.RELATED
+    loose = StanceSettings(entity_overlap=0.3)
+    assert judge(claim, source, HIGH, settings=loose)[0] is Stance.CONFLICTS
+
+
+def test_source_topic_counts_towards_entity_overlap() -> None:
+    claim = features("The UK will send 25,000 troops to Ukraine next year.")
+    source = features(
+        "The government will send 10,000 troops there next year.",
+        context="UK to send troops to Ukraine",
+    )
+    assert judge(claim, source, HIGH)[0] is Stance.CONFLICTS
