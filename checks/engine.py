@@ -14,26 +14,45 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from checks import claims as claims_mod
-from checks.errors import CheckError, InputError
+from checks.errors import CheckError, InputError, ReviewConflict, ReviewNotFound
 from checks.extract import extract_html
 from checks.fetch import HTML, Fetcher, validate_url
 from checks.ingest import IngestReport, Progress, fetch_settings, ingest_all, store_doc
 from checks.match import MatchSettings, find_matches
 from checks.models import (
+    AuditEntry,
     CheckResult,
     Citation,
     Claim,
     GuildConfig,
     LinkCheckResult,
     Match,
+    ModeratorVerdict,
+    Review,
+    ReviewAction,
+    ReviewAsk,
+    ReviewItem,
+    ReviewState,
+    Source,
     SourceStatus,
     Stance,
     StoredAnswer,
     Verdict,
 )
+from checks.review import (
+    MODERATOR_SOURCE_LABEL,
+    claim_key,
+    is_moderator_source,
+    moderator_source,
+    next_state,
+    review_triggers,
+    verdict_rating,
+)
 from checks.sources.config import FactCheckApiSource, SourcesFile, load_sources
+from checks.sources.docs import Doc
 from checks.sources.factcheck_api import normalise_query, search_factchecks
 from checks.stance import StanceSettings, judge
 from checks.store.base import Store
@@ -50,6 +69,7 @@ class EngineSettings:
     stance: StanceSettings = field(default_factory=StanceSettings)
     verdict: VerdictSettings = field(default_factory=VerdictSettings)
     max_matches: int = 5  # matches shown in one answer
+    moderator_weight: float = 3.0  # a server's moderator verdict, before the fact-check boost
 
 
 def open_store(db: str | Path, *, read_only: bool | None = None) -> Store:
@@ -126,10 +146,12 @@ class Engine:
         *,
         exclude_sources: Sequence[str] = (),
         stance: StanceSettings | None = None,
+        guild_id: int | None = None,
     ) -> CheckResult:
         """Check one claim against what is stored (no network).
 
-        ``stance`` overrides the thresholds (a server's own "suggest" and "sure" bands)."""
+        ``stance`` overrides the thresholds (a server's own "suggest" and "sure" bands);
+        ``guild_id`` adds that server's moderator verdicts as the first evidence."""
         claim = validate_claim(text)
         feats = claims_mod.features(claim)
         scored = find_matches(
@@ -138,7 +160,10 @@ class Engine:
         matches: list[Match] = []
         for sc in scored:
             c = sc.candidate
-            if self._enabled and c.source not in self._enabled:
+            moderators = guild_id is not None and c.source == moderator_source(guild_id)
+            if is_moderator_source(c.source) and not moderators:
+                continue  # another server's moderators
+            if self._enabled and c.source not in self._enabled and not moderators:
                 continue  # stored earlier by a source no longer configured
             verdict_of_match, notes = judge(
                 feats,
@@ -155,19 +180,23 @@ class Engine:
                     stance=verdict_of_match,
                     notes=notes,
                     citation=Citation(
-                        source=c.source,
+                        source=MODERATOR_SOURCE_LABEL if moderators else c.source,
                         title=c.title,
                         url=c.claim.review.url if c.claim.review else c.url,
                         published=c.published.isoformat() if c.published else None,
                         quote=c.claim.text,
-                        weight=self._weights.get(c.source, c.weight),
+                        weight=self.settings.moderator_weight
+                        if moderators
+                        else self._weights.get(c.source, c.weight),
                         review=c.claim.review,
                     ),
                 )
             )
-        # fact-checks first, then agreeing and conflicting matches, then related ones
+        # moderators' verdicts, then fact-checks, then agreeing and conflicting matches, then
+        # related ones
         matches.sort(
             key=lambda m: (
+                m.citation.source != MODERATOR_SOURCE_LABEL,
                 m.citation.review is None or m.stance is Stance.RELATED,
                 m.stance is Stance.RELATED,
                 -m.score,
@@ -215,6 +244,7 @@ class Engine:
         exclude_sources: Sequence[str] = (),
         fetcher: Fetcher | None = None,
         stance: StanceSettings | None = None,
+        guild_id: int | None = None,
     ) -> CheckResult:
         """Check one claim, asking live fact-check APIs first when any are configured."""
         claim = validate_claim(text)
@@ -227,11 +257,20 @@ class Engine:
                 if own:
                     await f.aclose()
         return await asyncio.to_thread(
-            self.check_text, claim, exclude_sources=exclude_sources, stance=stance
+            self.check_text,
+            claim,
+            exclude_sources=exclude_sources,
+            stance=stance,
+            guild_id=guild_id,
         )
 
     async def acheck_url(
-        self, url: str, *, max_claims: int | None = None, stance: StanceSettings | None = None
+        self,
+        url: str,
+        *,
+        max_claims: int | None = None,
+        stance: StanceSettings | None = None,
+        guild_id: int | None = None,
     ) -> LinkCheckResult:
         """Fetch a page safely, pick its most check-worthy claims and check each.
 
@@ -258,7 +297,11 @@ class Engine:
             for c in chosen:
                 answers.append(
                     await self.acheck_text(
-                        c.text, exclude_sources=exclude, fetcher=fetcher, stance=stance
+                        c.text,
+                        exclude_sources=exclude,
+                        fetcher=fetcher,
+                        stance=stance,
+                        guild_id=guild_id,
                     )
                 )
         return LinkCheckResult(
@@ -329,9 +372,237 @@ class Engine:
             raise InputError("the reason is empty")
         if len(reason) > 1000:
             raise InputError(f"the reason is too long ({len(reason):,} characters; at most 1,000)")
-        if await self.answer(answer_id) is None:
+        answer = await self.answer(answer_id)
+        if answer is None:
             raise InputError(f"answer {answer_id} is not known")
-        return await asyncio.to_thread(self.store.add_dispute, answer_id, user_id, reason)
+        dispute_id = await asyncio.to_thread(self.store.add_dispute, answer_id, user_id, reason)
+        if answer.guild_id is not None:
+            result = self.answer_result(answer)
+            claims = [result] if isinstance(result, CheckResult) else _claims_to_review(result)
+            for claim in claims:
+                await self.enqueue_review(
+                    claim,
+                    guild_id=answer.guild_id,
+                    triggers=["member dispute"],
+                    actor_id=user_id,
+                    reason=reason,
+                )
+        return dispute_id
+
+    # ------------------------------------------------------------------ review queue
+
+    async def review_answer(
+        self,
+        result: CheckResult | LinkCheckResult,
+        guild: GuildConfig,
+        *,
+        guild_id: int,
+        ask: dict[str, Any] | None = None,
+    ) -> list[tuple[ReviewItem, bool]]:
+        """Queue an answer if it needs moderators (disputed, mixed, unsure); [] if not."""
+        out = []
+        claims = [result] if isinstance(result, CheckResult) else list(result.claims)
+        for claim in claims:
+            triggers = review_triggers(claim, guild)
+            if triggers:
+                out.append(
+                    await self.enqueue_review(claim, guild_id=guild_id, triggers=triggers, ask=ask)
+                )
+        return out
+
+    async def enqueue_review(
+        self,
+        result: CheckResult,
+        *,
+        guild_id: int,
+        triggers: list[str],
+        actor_id: int | None = None,
+        ask: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ) -> tuple[ReviewItem, bool]:
+        """Put a claim in the server's queue, or join the item already there for it."""
+        return await asyncio.to_thread(
+            lambda: self.store.review_upsert(
+                guild_id=guild_id,
+                claim=result.claim,
+                claim_key=claim_key(result.claim),
+                bot_verdict=result.verdict.value,
+                result=result.model_dump(mode="json"),
+                triggers=triggers,
+                actor_id=actor_id,
+                ask=ask,
+                reason=reason,
+            )
+        )
+
+    async def review_item(self, item_id: int, *, guild_id: int | None) -> ReviewItem:
+        item = await asyncio.to_thread(self.store.review_get, item_id)
+        if item is None or (guild_id is not None and item.guild_id != guild_id):
+            raise ReviewNotFound(
+                f"there is no review item #{item_id} in this server", item_id=item_id
+            )
+        return item
+
+    async def review_act(
+        self,
+        item_id: int,
+        action: ReviewAction,
+        *,
+        guild_id: int | None,
+        actor_id: int | None,
+        verdict: ModeratorVerdict | None = None,
+        note: str | None = None,
+        url: str | None = None,
+    ) -> ReviewItem:
+        """One moderator decision. Illegal moves and lost races raise ReviewError subclasses."""
+        item = await self.review_item(item_id, guild_id=guild_id)
+        target = next_state(item.id, item.state, action)
+        now = datetime.now(UTC)
+        note = " ".join(claims_mod.clean_text(note or "").split())[:1000] or None
+        url = (url or "").strip() or None
+        if url is not None:
+            validate_url(url)  # a moderator's source must be an http(s) link
+        updates: dict[str, Any] = {}
+        detail: dict[str, Any] = {}
+        if action is ReviewAction.ASSIGN:
+            updates = {"assignee": actor_id}
+            detail = {"assignee": actor_id, "previous": item.assignee}
+        elif action in (ReviewAction.CONFIRM, ReviewAction.OVERRIDE):
+            if action is ReviewAction.OVERRIDE and verdict is None:
+                raise InputError("an override needs a verdict")
+            ruling = verdict_rating(verdict if verdict is not None else item.bot_verdict)
+            updates = {
+                "resolution": "confirmed" if action is ReviewAction.CONFIRM else "overridden",
+                "moderator_verdict": ruling,
+                "moderator_note": note,
+                "moderator_url": url,
+                "decided_by": actor_id,
+                "decided_at": now.isoformat(timespec="seconds"),
+            }
+            detail = {"verdict": ruling, "note": note, "url": url}
+        elif action is ReviewAction.DISMISS:
+            updates = {
+                "decided_by": actor_id,
+                "decided_at": now.isoformat(timespec="seconds"),
+                "moderator_note": note,
+            }
+            detail = {"note": note}
+        elif action is ReviewAction.REOPEN:
+            updates = {
+                "resolution": None,
+                "moderator_verdict": None,
+                "moderator_note": None,
+                "moderator_url": None,
+                "decided_by": None,
+                "decided_at": None,
+                "assignee": None,
+            }
+            detail = {"previous_verdict": item.moderator_verdict}
+        new = await asyncio.to_thread(
+            lambda: self.store.review_transition(
+                item.id,
+                expected_version=item.version,
+                to_state=target.value,
+                updates=updates,
+                actor_id=actor_id,
+                action=action.value,
+                detail=detail,
+            )
+        )
+        if new is None:
+            raise ReviewConflict(
+                f"item #{item.id} was changed by another moderator just now; nothing was changed",
+                item_id=item.id,
+            )
+        if new.state is ReviewState.RESOLVED:
+            await asyncio.to_thread(self._store_moderator_verdict, new)
+        elif item.state is ReviewState.RESOLVED:
+            await asyncio.to_thread(
+                self.store.remove_article, moderator_source(new.guild_id), _review_url(new)
+            )
+        return new
+
+    def _store_moderator_verdict(self, item: ReviewItem) -> None:
+        """Keep a resolution as this server's fact-check: the first evidence next time."""
+        source = moderator_source(item.guild_id)
+        self.store.sync_sources(
+            [Source(name=source, kind="moderators", weight=min(self.settings.moderator_weight, 10))]
+        )
+        day = (item.decided_at or datetime.now(UTC)).date()
+        review = Review(
+            claim_reviewed=item.claim,
+            rating=item.moderator_verdict or "Unverified",
+            reviewer=MODERATOR_SOURCE_LABEL,
+            url=item.moderator_url or _review_url(item),
+            date=day.isoformat(),
+        )
+        doc = Doc(
+            url=_review_url(item),
+            canonical_url=_review_url(item),
+            title=f"Moderator review #{item.id}"
+            + (f": {item.moderator_note}" if item.moderator_note else ""),
+            text=item.claim,
+            published=day,
+            reviews=(review,),
+        )
+        store_doc(self.store, source, doc)
+
+    async def review_list(
+        self, *, guild_id: int | None, state: ReviewState | None = None, limit: int = 25
+    ) -> list[ReviewItem]:
+        states = [state.value] if state else []
+        return await asyncio.to_thread(
+            lambda: self.store.review_list(guild_id=guild_id, states=states, limit=limit)
+        )
+
+    async def review_audit(self, item_id: int) -> list[AuditEntry]:
+        return await asyncio.to_thread(self.store.review_audit, item_id)
+
+    async def review_asks(self, item_id: int) -> list[ReviewAsk]:
+        return await asyncio.to_thread(self.store.review_asks, item_id)
+
+    async def review_followed_up(self, ask_id: int, message_id: int) -> bool:
+        return await asyncio.to_thread(self.store.review_followed_up, ask_id, message_id)
+
+    async def review_posted(
+        self, item: ReviewItem, *, channel_id: int | None, message_id: int | None
+    ) -> None:
+        await asyncio.to_thread(
+            lambda: self.store.review_set_post(
+                item.id, channel_id=channel_id, message_id=message_id, version=item.version
+            )
+        )
+
+    async def review_stats(self, guild_id: int | None) -> dict[str, Any]:
+        return await asyncio.to_thread(self.store.review_stats, guild_id)
+
+    def export_claimreview(self, guild_id: int | None = None) -> list[dict[str, Any]]:
+        """Resolved moderator verdicts as schema.org ClaimReview JSON-LD objects."""
+        items = self.store.review_list(guild_id=guild_id, states=["resolved"], limit=100_000)
+        out = []
+        for item in sorted(items, key=lambda i: i.id):
+            review: dict[str, Any] = {
+                "@context": "https://schema.org",
+                "@type": "ClaimReview",
+                "claimReviewed": item.claim,
+                "reviewRating": {
+                    "@type": "Rating",
+                    "alternateName": item.moderator_verdict or "Unverified",
+                },
+                "author": {
+                    "@type": "Organization",
+                    "name": f"Moderators of Discord server {item.guild_id}",
+                },
+                "datePublished": (item.decided_at or item.updated_at).date().isoformat(),
+                "url": item.moderator_url or _review_url(item),
+                "itemReviewed": {"@type": "Claim", "text": item.claim},
+                "identifier": f"crosscheck-review-{item.guild_id}-{item.id}",
+            }
+            if item.moderator_note:
+                review["reviewBody"] = item.moderator_note
+                review["reviewRating"]["ratingExplanation"] = item.moderator_note
+            out.append(review)
+        return out
 
     # ------------------------------------------------------------------ sources
 
@@ -376,3 +647,19 @@ def _overall(answers: Sequence[CheckResult]) -> Verdict:
     if supported:
         return Verdict.SUPPORTED
     return Verdict.UNVERIFIED
+
+
+def _review_url(item: ReviewItem) -> str:
+    """Where a decision can be seen: the review card in Discord, or a stable local id."""
+    if item.post_channel_id and item.post_message_id:
+        return (
+            f"https://discord.com/channels/{item.guild_id}/{item.post_channel_id}/"
+            f"{item.post_message_id}"
+        )
+    return f"crosscheck://review/{item.guild_id}/{item.id}"
+
+
+def _claims_to_review(link: LinkCheckResult) -> list[CheckResult]:
+    """A disputed link answer: its claims that sources spoke about, or else its first claim."""
+    spoken = [c for c in link.claims if c.verdict is not Verdict.UNVERIFIED]
+    return spoken or list(link.claims[:1])

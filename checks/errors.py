@@ -12,8 +12,12 @@ message in one place and never catch bare ``Exception`` around engine calls.
     ├── SourceError             one configured source could not be read (.source)
     │   └── FetchError          an HTTP fetch failed (.url, .status)
     │       └── BlockedURLError the URL points to a private/loopback address or a bad scheme
-    └── StoreError              the store cannot be opened, read or written (.path)
-        └── StoreReadOnlyError  the store was opened but cannot be written
+    ├── StoreError              the store cannot be opened, read or written (.path)
+    │   └── StoreReadOnlyError  the store was opened but cannot be written
+    └── ReviewError             a review-queue action cannot be done (.item_id)
+        ├── ReviewNotFound      no such item in this server
+        ├── IllegalTransition   the action does not apply in the item's state (.state, .action)
+        └── ReviewConflict      someone else acted on the item first
 """
 
 from __future__ import annotations
@@ -23,7 +27,11 @@ __all__ = [
     "CheckError",
     "ConfigError",
     "FetchError",
+    "IllegalTransition",
     "InputError",
+    "ReviewConflict",
+    "ReviewError",
+    "ReviewNotFound",
     "SourceError",
     "StoreError",
     "StoreReadOnlyError",
@@ -97,3 +105,27 @@ class StoreError(CheckError):
 
 class StoreReadOnlyError(StoreError):
     """The store can be read but not written."""
+
+
+class ReviewError(CheckError):
+    """A review-queue action cannot be done."""
+
+    def __init__(self, message: str, *, item_id: int | None = None) -> None:
+        super().__init__(message)
+        self.item_id = item_id
+
+
+class ReviewNotFound(ReviewError):
+    """No such review item (in this server)."""
+
+
+class IllegalTransition(ReviewError):
+    """The action does not apply to an item in its current state."""
+
+    def __init__(self, message: str, *, item_id: int, state: str, action: str) -> None:
+        super().__init__(message, item_id=item_id)
+        self.state, self.action = state, action
+
+
+class ReviewConflict(ReviewError):
+    """Another moderator acted on the item first; nothing was changed."""

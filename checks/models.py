@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "Article",
+    "AuditEntry",
     "Bound",
     "CheckResult",
     "Citation",
@@ -25,10 +26,15 @@ __all__ = [
     "GuildConfig",
     "LinkCheckResult",
     "Match",
+    "ModeratorVerdict",
     "Note",
     "NoteKind",
     "Quantity",
     "Review",
+    "ReviewAction",
+    "ReviewAsk",
+    "ReviewItem",
+    "ReviewState",
     "Source",
     "SourceStatus",
     "SourceVoice",
@@ -130,13 +136,14 @@ class Article(BaseModel):
 
 
 _FALSE_RATINGS = re.compile(
-    r"\b(false|fake|fabricated|incorrect|wrong|pants on fire|hoax|scam|baseless|debunked|"
+    r"\b(false|fake|fabricated|incorrect|wrong|pants on fire|hoax|scam|baseless|debunked|disputed|"
     r"misleading|distorted|manipulated|altered|doctored|satire|no evidence|unsupported|"
     r"not true|untrue|inaccurate|exaggerated|mostly false|four pinocchios|three pinocchios)\b",
     re.IGNORECASE,
 )
 _TRUE_RATINGS = re.compile(
     r"^\s*(true|correct|accurate|mostly true|mostly correct|confirmed|verified|legit|real|"
+    r"supported|"
     r"geppetto checkmark)\s*[.!]?\s*$",
     re.IGNORECASE,
 )
@@ -389,4 +396,90 @@ class StoredAnswer(BaseModel):
     claim: str
     verdict: Verdict
     result: dict[str, Any]
+    created_at: datetime
+
+
+class ReviewState(StrEnum):
+    OPEN = "open"
+    IN_REVIEW = "in_review"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+class ReviewAction(StrEnum):
+    CREATE = "create"
+    ASSIGN = "assign"
+    CONFIRM = "confirm"
+    OVERRIDE = "override"
+    DISMISS = "dismiss"
+    REOPEN = "reopen"
+    ASK = "ask"  # the claim was asked again
+    DISPUTE = "dispute"  # a member added a reason
+
+
+class ModeratorVerdict(StrEnum):
+    """What moderators may rule (the Override modal's choices)."""
+
+    SUPPORTED = "Supported"
+    DISPUTED = "Disputed"
+    FALSE = "False"
+    MISLEADING = "Misleading"
+    UNVERIFIED = "Unverified"
+
+
+class ReviewItem(BaseModel):
+    """A claim in a server's moderator review queue."""
+
+    id: int
+    guild_id: int
+    claim: str
+    claim_key: str
+    state: ReviewState
+    resolution: str | None = None  # "confirmed" | "overridden" when resolved
+    bot_verdict: Verdict
+    result: dict[str, Any] = Field(default_factory=dict)  # the bot's answer (CheckResult JSON)
+    triggers: list[str] = Field(default_factory=list)  # why it entered: disputed, mixed, ...
+    demand: int = 1  # how often it was asked or disputed
+    assignee: int | None = None
+    moderator_verdict: str | None = None
+    moderator_note: str | None = None
+    moderator_url: str | None = None
+    decided_by: int | None = None
+    decided_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    post_channel_id: int | None = None
+    post_message_id: int | None = None
+    posted_version: int | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.state in (ReviewState.OPEN, ReviewState.IN_REVIEW)
+
+
+class AuditEntry(BaseModel):
+    """One line of an item's history: who did what, when, and the states before and after."""
+
+    item_id: int
+    actor_id: int | None
+    action: ReviewAction
+    from_state: ReviewState | None
+    to_state: ReviewState
+    detail: dict[str, Any] = Field(default_factory=dict)
+    at: datetime
+
+
+class ReviewAsk(BaseModel):
+    """Where a claim in the queue was asked (and answered), for the follow-up."""
+
+    id: int
+    item_id: int
+    guild_id: int
+    channel_id: int | None
+    message_id: int | None  # the bot's answer message
+    answer_id: int | None
+    user_id: int | None
+    ephemeral: bool = False
+    followup_message_id: int | None = None
     created_at: datetime

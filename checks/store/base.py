@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
-from checks.models import Article, Claim, GuildConfig, Source, SourceStatus, StoredAnswer
+from checks.models import (
+    Article,
+    AuditEntry,
+    Claim,
+    GuildConfig,
+    ReviewAsk,
+    ReviewItem,
+    Source,
+    SourceStatus,
+    StoredAnswer,
+)
 
 __all__ = ["AddResult", "Candidate", "Store", "StoredArticle"]
 
@@ -101,6 +111,58 @@ class Store(Protocol):
     def add_dispute(self, answer_id: int, user_id: int | None, reason: str) -> int: ...
 
     def disputes_for(self, answer_id: int) -> list[tuple[int | None, str]]: ...
+
+    def remove_article(self, source: str, canonical_url: str) -> bool:
+        """Delete one stored article and its claims (a withdrawn moderator verdict)."""
+
+    # the review queue: items, where they were asked, their audit trail
+
+    def review_upsert(
+        self,
+        *,
+        guild_id: int,
+        claim: str,
+        claim_key: str,
+        bot_verdict: str,
+        result: dict[str, Any],
+        triggers: list[str],
+        actor_id: int | None,
+        ask: dict[str, Any] | None,
+        reason: str | None,
+    ) -> tuple[ReviewItem, bool]:
+        """The item for this claim (created when new, demand raised when not), atomically."""
+
+    def review_get(self, item_id: int) -> ReviewItem | None: ...
+
+    def review_list(
+        self, *, guild_id: int | None = None, states: Sequence[str] = (), limit: int = 50
+    ) -> list[ReviewItem]: ...
+
+    def review_transition(
+        self,
+        item_id: int,
+        *,
+        expected_version: int,
+        to_state: str,
+        updates: dict[str, Any],
+        actor_id: int | None,
+        action: str,
+        detail: dict[str, Any],
+    ) -> ReviewItem | None:
+        """Apply a decision only if the item is still at ``expected_version`` (else None)."""
+
+    def review_set_post(
+        self, item_id: int, *, channel_id: int | None, message_id: int | None, version: int
+    ) -> None: ...
+
+    def review_audit(self, item_id: int) -> list[AuditEntry]: ...
+
+    def review_asks(self, item_id: int) -> list[ReviewAsk]: ...
+
+    def review_followed_up(self, ask_id: int, message_id: int) -> bool:
+        """Mark an ask as followed up; False when it already was."""
+
+    def review_stats(self, guild_id: int | None = None) -> dict[str, Any]: ...
 
     def term_frequencies(self, terms: list[str]) -> dict[str, int]:
         """How many claims contain each term (for dropping terms too common to help)."""

@@ -20,10 +20,13 @@ from typing import Any
 from checks.errors import StoreError, StoreReadOnlyError
 from checks.models import (
     Article,
+    AuditEntry,
     Claim,
     ClaimFeatures,
     GuildConfig,
     Review,
+    ReviewAsk,
+    ReviewItem,
     Source,
     SourceStatus,
     StoredAnswer,
@@ -129,6 +132,59 @@ _MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL
     );
     CREATE INDEX disputes_by_answer ON disputes (answer_id);
+    """,
+    # 3 → 4: the moderator review queue, where each item was asked, and its audit trail.
+    """
+    CREATE TABLE review_items (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        claim TEXT NOT NULL,
+        claim_key TEXT NOT NULL,
+        state TEXT NOT NULL,
+        resolution TEXT,
+        bot_verdict TEXT NOT NULL,
+        result TEXT NOT NULL,
+        triggers TEXT NOT NULL,
+        demand INTEGER NOT NULL DEFAULT 1,
+        assignee INTEGER,
+        moderator_verdict TEXT,
+        moderator_note TEXT,
+        moderator_url TEXT,
+        decided_by INTEGER,
+        decided_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        post_channel_id INTEGER,
+        post_message_id INTEGER,
+        posted_version INTEGER,
+        UNIQUE (guild_id, claim_key)
+    );
+    CREATE INDEX review_by_state ON review_items (guild_id, state);
+    CREATE TABLE review_asks (
+        id INTEGER PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES review_items (id) ON DELETE CASCADE,
+        guild_id INTEGER NOT NULL,
+        channel_id INTEGER,
+        message_id INTEGER,
+        answer_id INTEGER,
+        user_id INTEGER,
+        ephemeral INTEGER NOT NULL DEFAULT 0,
+        followup_message_id INTEGER,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX review_asks_by_item ON review_asks (item_id);
+    CREATE TABLE review_audit (
+        id INTEGER PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES review_items (id) ON DELETE CASCADE,
+        actor_id INTEGER,
+        action TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX review_audit_by_item ON review_audit (item_id);
     """,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -466,6 +522,235 @@ class SQLiteStore:
         )
         return [(r["user_id"], r["reason"]) for r in rows]
 
+    def remove_article(self, source: str, canonical_url: str) -> bool:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT id FROM articles WHERE source = ? AND canonical_url = ?",
+                (source, canonical_url),
+            ).fetchone()
+            if not row:
+                return False
+            db.execute("DELETE FROM claims WHERE article_id = ?", (row["id"],))
+            db.execute("DELETE FROM articles WHERE id = ?", (row["id"],))
+            return True
+
+    # ------------------------------------------------------------------ review queue
+
+    def review_upsert(
+        self,
+        *,
+        guild_id: int,
+        claim: str,
+        claim_key: str,
+        bot_verdict: str,
+        result: dict[str, Any],
+        triggers: list[str],
+        actor_id: int | None,
+        ask: dict[str, Any] | None,
+        reason: str | None,
+    ) -> tuple[ReviewItem, bool]:
+        """The item for this claim, created if new; asking again raises its demand."""
+        now = _now()
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT * FROM review_items WHERE guild_id = ? AND claim_key = ?",
+                (guild_id, claim_key),
+            ).fetchone()
+            created = row is None
+            if created:
+                cur = db.execute(
+                    "INSERT INTO review_items (guild_id, claim, claim_key, state, bot_verdict, "
+                    "result, triggers, demand, created_at, updated_at) "
+                    "VALUES (?, ?, ?, 'open', ?, ?, ?, 1, ?, ?)",
+                    (
+                        guild_id,
+                        claim,
+                        claim_key,
+                        bot_verdict,
+                        json.dumps(result),
+                        json.dumps(triggers),
+                        now,
+                        now,
+                    ),
+                )
+                item_id = int(cur.lastrowid or 0)
+                _audit(db, item_id, actor_id, "create", None, "open", {"triggers": triggers}, now)
+            else:
+                item_id = row["id"]
+                merged = list(dict.fromkeys([*json.loads(row["triggers"]), *triggers]))
+                db.execute(
+                    "UPDATE review_items SET demand = demand + 1, triggers = ?, bot_verdict = ?, "
+                    "result = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                    (json.dumps(merged), bot_verdict, json.dumps(result), now, item_id),
+                )
+                _audit(
+                    db,
+                    item_id,
+                    actor_id,
+                    "ask",
+                    row["state"],
+                    row["state"],
+                    {"triggers": triggers},
+                    now,
+                )
+            if ask is not None:
+                db.execute(
+                    "INSERT INTO review_asks (item_id, guild_id, channel_id, message_id, "
+                    "answer_id, user_id, ephemeral, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        item_id,
+                        guild_id,
+                        ask.get("channel_id"),
+                        ask.get("message_id"),
+                        ask.get("answer_id"),
+                        ask.get("user_id"),
+                        int(bool(ask.get("ephemeral"))),
+                        now,
+                    ),
+                )
+            if reason:
+                state = db.execute(
+                    "SELECT state FROM review_items WHERE id = ?", (item_id,)
+                ).fetchone()["state"]
+                _audit(db, item_id, actor_id, "dispute", state, state, {"reason": reason}, now)
+            item = _review_item(
+                db.execute("SELECT * FROM review_items WHERE id = ?", (item_id,)).fetchone()
+            )
+        return item, created
+
+    def review_get(self, item_id: int) -> ReviewItem | None:
+        rows = self._read("SELECT * FROM review_items WHERE id = ?", (item_id,))
+        return _review_item(rows[0]) if rows else None
+
+    def review_list(
+        self, *, guild_id: int | None = None, states: Sequence[str] = (), limit: int = 50
+    ) -> list[ReviewItem]:
+        where: list[str] = []
+        params: list[object] = []
+        if guild_id is not None:
+            where.append("guild_id = ?")
+            params.append(guild_id)
+        if states:
+            where.append(f"state IN ({', '.join('?' * len(states))})")
+            params.extend(states)
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        rows = self._read(
+            f"SELECT * FROM review_items {clause} ORDER BY id DESC LIMIT ?", (*params, limit)
+        )
+        return [_review_item(r) for r in rows]
+
+    def review_transition(
+        self,
+        item_id: int,
+        *,
+        expected_version: int,
+        to_state: str,
+        updates: dict[str, Any],
+        actor_id: int | None,
+        action: str,
+        detail: dict[str, Any],
+    ) -> ReviewItem | None:
+        """Apply a decision only if nobody changed the item since ``expected_version``."""
+        allowed = {
+            "assignee",
+            "resolution",
+            "moderator_verdict",
+            "moderator_note",
+            "moderator_url",
+            "decided_by",
+            "decided_at",
+        }
+        bad = set(updates) - allowed
+        if bad:
+            raise ValueError(f"cannot update {sorted(bad)}")
+        now = _now()
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT state, version FROM review_items WHERE id = ?", (item_id,)
+            ).fetchone()
+            if row is None or row["version"] != expected_version:
+                return None
+            sets = ", ".join(f"{k} = ?" for k in updates)
+            db.execute(
+                f"UPDATE review_items SET state = ?, {sets + ', ' if sets else ''}"
+                "updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
+                (to_state, *updates.values(), now, item_id, expected_version),
+            )
+            _audit(db, item_id, actor_id, action, row["state"], to_state, detail, now)
+            return _review_item(
+                db.execute("SELECT * FROM review_items WHERE id = ?", (item_id,)).fetchone()
+            )
+
+    def review_set_post(
+        self, item_id: int, *, channel_id: int | None, message_id: int | None, version: int
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE review_items SET post_channel_id = ?, post_message_id = ?, "
+                "posted_version = ? WHERE id = ?",
+                (channel_id, message_id, version, item_id),
+            )
+
+    def review_audit(self, item_id: int) -> list[AuditEntry]:
+        rows = self._read("SELECT * FROM review_audit WHERE item_id = ? ORDER BY id", (item_id,))
+        return [
+            AuditEntry(
+                item_id=r["item_id"],
+                actor_id=r["actor_id"],
+                action=r["action"],
+                from_state=r["from_state"],
+                to_state=r["to_state"],
+                detail=json.loads(r["detail"]),
+                at=datetime.fromisoformat(r["at"]),
+            )
+            for r in rows
+        ]
+
+    def review_asks(self, item_id: int) -> list[ReviewAsk]:
+        rows = self._read("SELECT * FROM review_asks WHERE item_id = ? ORDER BY id", (item_id,))
+        return [
+            ReviewAsk(
+                id=r["id"],
+                item_id=r["item_id"],
+                guild_id=r["guild_id"],
+                channel_id=r["channel_id"],
+                message_id=r["message_id"],
+                answer_id=r["answer_id"],
+                user_id=r["user_id"],
+                ephemeral=bool(r["ephemeral"]),
+                followup_message_id=r["followup_message_id"],
+                created_at=datetime.fromisoformat(r["created_at"]),
+            )
+            for r in rows
+        ]
+
+    def review_followed_up(self, ask_id: int, message_id: int) -> bool:
+        """Mark an ask followed up; False if it already was (so it is done once)."""
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE review_asks SET followup_message_id = ? "
+                "WHERE id = ? AND followup_message_id IS NULL",
+                (message_id, ask_id),
+            )
+            return cur.rowcount == 1
+
+    def review_stats(self, guild_id: int | None = None) -> dict[str, Any]:
+        where = "WHERE guild_id = ?" if guild_id is not None else ""
+        params: tuple[object, ...] = (guild_id,) if guild_id is not None else ()
+        counts = {
+            r["state"]: r["n"]
+            for r in self._read(
+                f"SELECT state, count(*) AS n FROM review_items {where} GROUP BY state", params
+            )
+        }
+        oldest = self._read(
+            f"SELECT min(created_at) AS t FROM review_items {where} "
+            + ("AND" if where else "WHERE")
+            + " state IN ('open', 'in_review')",
+            params,
+        )[0]["t"]
+        return {"counts": counts, "oldest_pending": _dt(oldest)}
+
     def search(
         self, terms: list[str], *, limit: int, exclude_sources: Sequence[str] = ()
     ) -> list[Candidate]:
@@ -579,4 +864,48 @@ def _candidate(r: sqlite3.Row) -> Candidate:
         title=r["title"],
         url=r["url"],
         published=date.fromisoformat(r["published"]) if r["published"] else None,
+    )
+
+
+def _audit(
+    db: sqlite3.Connection,
+    item_id: int,
+    actor_id: int | None,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    detail: dict[str, Any],
+    at: str,
+) -> None:
+    db.execute(
+        "INSERT INTO review_audit (item_id, actor_id, action, from_state, to_state, detail, at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (item_id, actor_id, action, from_state, to_state, json.dumps(detail), at),
+    )
+
+
+def _review_item(r: sqlite3.Row) -> ReviewItem:
+    return ReviewItem(
+        id=r["id"],
+        guild_id=r["guild_id"],
+        claim=r["claim"],
+        claim_key=r["claim_key"],
+        state=r["state"],
+        resolution=r["resolution"],
+        bot_verdict=r["bot_verdict"],
+        result=json.loads(r["result"]),
+        triggers=json.loads(r["triggers"]),
+        demand=r["demand"],
+        assignee=r["assignee"],
+        moderator_verdict=r["moderator_verdict"],
+        moderator_note=r["moderator_note"],
+        moderator_url=r["moderator_url"],
+        decided_by=r["decided_by"],
+        decided_at=_dt(r["decided_at"]),
+        created_at=datetime.fromisoformat(r["created_at"]),
+        updated_at=datetime.fromisoformat(r["updated_at"]),
+        version=r["version"],
+        post_channel_id=r["post_channel_id"],
+        post_message_id=r["post_message_id"],
+        posted_version=r["posted_version"],
     )
