@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -20,7 +21,7 @@ from rich.table import Table
 from bot.settings import Settings, ValidationError, settings_problems
 from checks.engine import Engine, is_link
 from checks.errors import CheckError, InputError
-from checks.models import CheckResult, LinkCheckResult, Stance, Verdict
+from checks.models import CheckResult, LinkCheckResult, ReviewState, Stance, Verdict
 
 __all__ = ["app", "main"]
 
@@ -222,23 +223,31 @@ def check(
             show_default=False,
         ),
     ] = None,
+    guild: Annotated[
+        int | None,
+        typer.Option(
+            "--guild",
+            help="Answer as the bot does in this Discord server (its moderators' verdicts count).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Check a claim against the stored claims of your sources."""
+    """Check a claim or a link against the stored claims of your sources."""
     if (claim is None) == (file is None):
         fail("give a claim or --file, not both or neither", code=2)
     with _engine() as engine:
         if file is not None:
-            _check_file(engine, file)
+            _check_file(engine, file, guild)
             return
         assert claim is not None
         if is_link(claim):
-            link = _guard(lambda: asyncio.run(engine.acheck_url(claim)))
+            link = _guard(lambda: asyncio.run(engine.acheck_url(claim, guild_id=guild)))
             if as_json:
                 sys.stdout.write(json.dumps(link.to_json(), ensure_ascii=False) + "\n")
             else:
                 _print_link(link)
             return
-        result = _guard(lambda: asyncio.run(engine.acheck_text(claim)))
+        result = _guard(lambda: asyncio.run(engine.acheck_text(claim, guild_id=guild)))
         if as_json:
             sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
         else:
@@ -264,7 +273,7 @@ def _print_link(link: LinkCheckResult) -> None:
         _print_result(result)
 
 
-def _check_file(engine: Engine, file: Path) -> None:
+def _check_file(engine: Engine, file: Path, guild: int | None) -> None:
     try:
         raw = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
     except OSError as exc:
@@ -274,7 +283,7 @@ def _check_file(engine: Engine, file: Path) -> None:
     lines = raw.decode("utf-8", errors="replace").splitlines()
     for line in lines:
         try:
-            answer = asyncio.run(engine.acheck_text(line)).to_json()
+            answer = asyncio.run(engine.acheck_text(line, guild_id=guild)).to_json()
         except InputError as exc:
             answer = {"claim": line[:200], "verdict": None, "matches": [], "error": str(exc)}
         except CheckError as exc:
@@ -315,6 +324,77 @@ def sources() -> None:
                 status,
             )
         out.print(table)
+
+
+# ---------------------------------------------------------------------------- review
+
+review_app = typer.Typer(help="The moderator review queue (the same queue the bot shows).")
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("list")
+def review_list(
+    guild: Annotated[
+        int | None, typer.Option("--guild", help="Only this Discord server (its id).")
+    ] = None,
+    state: Annotated[
+        ReviewState | None,
+        typer.Option(
+            "--state", help="Only items in this state (default: all).", show_default=False
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 50,
+) -> None:
+    """Show the review queue, newest first."""
+    with _engine() as engine:
+        items = _guard(
+            lambda: asyncio.run(engine.review_list(guild_id=guild, state=state, limit=limit))
+        )
+        table = Table(title="Review queue", title_justify="left")
+        for col in ("id", "server", "state", "asked", "bot said", "moderators", "claim"):
+            table.add_column(col, justify="right" if col in {"id", "asked"} else "left")
+        for i in items:
+            table.add_row(
+                str(i.id),
+                str(i.guild_id),
+                i.state.value,
+                str(i.demand),
+                i.bot_verdict.value,
+                i.moderator_verdict or "—",
+                escape(i.claim if len(i.claim) <= 80 else i.claim[:79] + "…"),
+            )
+        out.print(table if items else "The review queue is empty.")
+
+
+class ExportFormat(StrEnum):
+    claimreview = "claimreview"
+
+
+@review_app.command("export")
+def review_export(
+    format_: Annotated[
+        ExportFormat, typer.Option("--format", help="Output format.")
+    ] = ExportFormat.claimreview,
+    guild: Annotated[
+        int | None, typer.Option("--guild", help="Only this Discord server (its id).")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write to this file instead of standard output."),
+    ] = None,
+) -> None:
+    """Export moderators' verdicts as schema.org ClaimReview JSON-LD (a JSON array)."""
+    with _engine() as engine:
+        reviews = _guard(lambda: engine.export_claimreview(guild))
+        text = json.dumps(reviews, ensure_ascii=False, indent=2) + "\n"
+        if output is None:
+            sys.stdout.write(text)
+            return
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail(f"{output}: cannot be written ({exc.strerror or exc})")
+        err.print(f"Wrote {len(reviews)} ClaimReview(s) to {output}")
 
 
 # ---------------------------------------------------------------------------- bot

@@ -7,19 +7,30 @@ import contextlib
 import logging
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.exts.check import AnswerButton
+from bot.exts.review import ReviewButton
 from bot.ratelimit import RateLimits
+from bot.review_desk import ReviewDesk
 from checks.engine import Engine
 from checks.errors import CheckError
-from checks.models import CheckResult, GuildConfig, LinkCheckResult, SourceStatus
+from checks.models import (
+    CheckResult,
+    GuildConfig,
+    LinkCheckResult,
+    ReviewAction,
+    ReviewItem,
+    ReviewState,
+    SourceStatus,
+)
 
 __all__ = ["EXTENSIONS", "CrosscheckBot"]
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.exts.check", "bot.exts.admin")
+EXTENSIONS = ("bot.exts.check", "bot.exts.admin", "bot.exts.review")
 
 
 class CrosscheckBot(commands.Bot):
@@ -32,8 +43,6 @@ class CrosscheckBot(commands.Bot):
         sync_guild: int | None = None,
         sync_global: bool = False,
         limits: RateLimits | None = None,
-        shard_ids: list[int] | None = None,
-        shard_count: int | None = None,
     ) -> None:
         intents = discord.Intents.default()
         # only watched channels need to read message text (a privileged intent)
@@ -43,8 +52,6 @@ class CrosscheckBot(commands.Bot):
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
-            shard_ids=shard_ids,
-            shard_count=shard_count,
         )
         self.engine = engine
         self.limits = limits or RateLimits()
@@ -53,11 +60,14 @@ class CrosscheckBot(commands.Bot):
         self._ingest_task: asyncio.Task[None] | None = None
         self._ingest_lock = asyncio.Lock()
         self.rate_limited: dict[str, int] = {"member": 0, "server": 0}
+        self.desk = ReviewDesk(self)
+        self._reconciled = False
+        self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
         for ext in EXTENSIONS:
             await self.load_extension(ext)
-        self.add_dynamic_items(AnswerButton)
+        self.add_dynamic_items(AnswerButton, ReviewButton)
         if self.sync_guild:
             guild = discord.Object(id=self.sync_guild)
             self.tree.copy_global_to(guild=guild)
@@ -78,6 +88,30 @@ class CrosscheckBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+        if not self._reconciled:  # once per process: cards missing or stale since last run
+            self._reconciled = True
+            try:
+                touched = await self.desk.reconcile()
+            except (CheckError, discord.HTTPException) as exc:
+                log.warning("review queue reconciliation failed: %s", exc)
+            else:
+                if touched:
+                    log.info("reconciled %d review card(s)", touched)
+
+    async def _on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CheckFailure):
+            return  # the check already told the member why
+        log.error("command %s failed", getattr(interaction.command, "name", "?"), exc_info=error)
+        message = "Something went wrong; the error was logged."
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True)
+            else:
+                await interaction.response.send_message(message, ephemeral=True)
+        except discord.HTTPException:
+            pass
 
     # ------------------------------------------------------------------ background ingestion
 
@@ -111,11 +145,42 @@ class CrosscheckBot(commands.Bot):
         answer_id: int,
         surface: str,
         guild: GuildConfig,
+        guild_id: int | None,
+        channel_id: int | None,
+        message_id: int | None,
+        user_id: int | None,
     ) -> None:
-        """An answer was posted (the review queue hooks in here)."""
+        """An answer was posted: disputed, mixed and unsure ones go to the review queue."""
+        if guild_id is None:
+            return
+        ask = {
+            "channel_id": channel_id,
+            "message_id": message_id,
+            "answer_id": answer_id,
+            "user_id": user_id,
+            "ephemeral": guild.visibility == "ephemeral",
+        }
+        for item, _created in await self.engine.review_answer(
+            result, guild, guild_id=guild_id, ask=ask
+        ):
+            await self.review_changed(item, actor_id=None, action=ReviewAction.ASK)
 
     async def disputed(
         self, answer_id: int, *, user_id: int, reason: str, guild_id: int | None
     ) -> None:
-        """A member disputed an answer: keep the reason (the review queue hooks in here)."""
-        await self.engine.dispute(answer_id, user_id, reason)
+        """A member disputed an answer: keep the reason and queue the claim for moderators."""
+        for item, _created in await self.engine.dispute(answer_id, user_id, reason):
+            await self.review_changed(item, actor_id=user_id, action=ReviewAction.DISPUTE)
+
+    async def review_changed(
+        self, item: ReviewItem, *, actor_id: int | None, action: ReviewAction
+    ) -> None:
+        """Redraw the card; log decisions; follow up in the conversations once resolved."""
+        try:
+            await self.desk.publish(item)
+            if action not in (ReviewAction.ASK, ReviewAction.DISPUTE, ReviewAction.CREATE):
+                await self.desk.log_action(item, actor_id, action)
+            if item.state is ReviewState.RESOLVED:
+                await self.desk.follow_up(item)
+        except discord.HTTPException as exc:
+            log.warning("review #%s: Discord refused an update: %s", item.id, exc)

@@ -60,8 +60,6 @@ def run_bot(
     sources: str | Path,
     sync_guild: int | None = None,
     sync_global: bool = False,
-    shard_ids: list[int] | None = None,
-    shard_count: int | None = None,
 ) -> None:
     """Run until stopped. Raises BotStartError with one operator-facing line."""
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
@@ -82,8 +80,6 @@ def run_bot(
         sync_guild=sync_guild,
         sync_global=sync_global,
         limits=RateLimits(member=(settings.member_rate, 60.0), guild=(settings.server_rate, 60.0)),
-        shard_ids=shard_ids,
-        shard_count=shard_count,
     )
     try:
         asyncio.run(_run(bot, token))

@@ -365,8 +365,12 @@ class Engine:
             return LinkCheckResult.model_validate(answer.result["model"])
         return CheckResult.model_validate(answer.result["model"])
 
-    async def dispute(self, answer_id: int, user_id: int | None, reason: str) -> int:
-        """A member says an answer is wrong; the reason is kept for the moderators."""
+    async def dispute(
+        self, answer_id: int, user_id: int | None, reason: str
+    ) -> list[tuple[ReviewItem, bool]]:
+        """A member says an answer is wrong: keep the reason and queue the claim(s) for review.
+
+        Returns the review items (and whether each is new); none outside a server."""
         reason = " ".join(claims_mod.clean_text(reason).split())
         if not reason:
             raise InputError("the reason is empty")
@@ -375,19 +379,29 @@ class Engine:
         answer = await self.answer(answer_id)
         if answer is None:
             raise InputError(f"answer {answer_id} is not known")
-        dispute_id = await asyncio.to_thread(self.store.add_dispute, answer_id, user_id, reason)
+        await asyncio.to_thread(self.store.add_dispute, answer_id, user_id, reason)
+        items: list[tuple[ReviewItem, bool]] = []
         if answer.guild_id is not None:
             result = self.answer_result(answer)
             claims = [result] if isinstance(result, CheckResult) else _claims_to_review(result)
+            ask = {
+                "channel_id": answer.channel_id,
+                "message_id": answer.message_id,
+                "answer_id": answer.id,
+                "user_id": answer.user_id,
+            }
             for claim in claims:
-                await self.enqueue_review(
-                    claim,
-                    guild_id=answer.guild_id,
-                    triggers=["member dispute"],
-                    actor_id=user_id,
-                    reason=reason,
+                items.append(
+                    await self.enqueue_review(
+                        claim,
+                        guild_id=answer.guild_id,
+                        triggers=["member dispute"],
+                        actor_id=user_id,
+                        reason=reason,
+                        ask=ask,
+                    )
                 )
-        return dispute_id
+        return items
 
     # ------------------------------------------------------------------ review queue
 

@@ -150,5 +150,5 @@ class AdminCog(commands.GroupCog, group_name="crosscheck", group_description="Ab
         )
 
 
-async def setup(bot: CrosscheckBot) -> None:  # type: ignore[misc]
+async def setup(bot: CrosscheckBot) -> None:
     await bot.add_cog(AdminCog(bot))

@@ -197,12 +197,13 @@ class CheckCog(commands.Cog):
         stance = self.engine.stance_for(guild)
         result: CheckResult | LinkCheckResult
         try:
+            gid = interaction.guild_id
             if url is not None:
-                result = await self.engine.acheck_url(url, stance=stance)
+                result = await self.engine.acheck_url(url, stance=stance, guild_id=gid)
                 embed = render_link(result, searched=self._searched())
             else:
                 assert text is not None
-                result = await self.engine.acheck_text(text, stance=stance)
+                result = await self.engine.acheck_text(text, stance=stance, guild_id=gid)
                 embed = render_check(result, searched=self._searched(), jump_url=jump_url)
         except CheckError as exc:
             await interaction.followup.send(
@@ -224,7 +225,16 @@ class CheckCog(commands.Cog):
             wait=True,
         )
         await self.engine.answer_posted(answer_id, message.id)
-        await self.bot.answered(result, answer_id=answer_id, surface=surface, guild=guild)
+        await self.bot.answered(
+            result,
+            answer_id=answer_id,
+            surface=surface,
+            guild=guild,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            message_id=message.id,
+            user_id=interaction.user.id,
+        )
 
     def _searched(self) -> str:
         names = [s.name for s in self.engine.config.enabled()]
@@ -249,7 +259,9 @@ class CheckCog(commands.Cog):
         if await self.bot.limits.try_acquire(user_id=message.author.id, guild_id=message.guild.id):
             return  # quiet: a watched channel never nags about limits
         try:
-            link = await self.engine.acheck_url(links[0], stance=self.engine.stance_for(guild))
+            link = await self.engine.acheck_url(
+                links[0], stance=self.engine.stance_for(guild), guild_id=message.guild.id
+            )
         except CheckError as exc:
             log.info("watched link not checked: %s", exc)
             return
@@ -274,8 +286,17 @@ class CheckCog(commands.Cog):
             allowed_mentions=NO_MENTIONS,
         )
         await self.engine.answer_posted(answer_id, reply.id)
-        await self.bot.answered(link, answer_id=answer_id, surface="watch", guild=guild)
+        await self.bot.answered(
+            link,
+            answer_id=answer_id,
+            surface="watch",
+            guild=guild,
+            guild_id=message.guild.id,
+            channel_id=message.channel.id,
+            message_id=reply.id,
+            user_id=message.author.id,
+        )
 
 
-async def setup(bot: CrosscheckBot) -> None:  # type: ignore[misc]
+async def setup(bot: CrosscheckBot) -> None:
     await bot.add_cog(CheckCog(bot))

@@ -160,7 +160,8 @@ class Store(Protocol):
     def review_asks(self, item_id: int) -> list[ReviewAsk]: ...
 
     def review_followed_up(self, ask_id: int, message_id: int) -> bool:
-        """Mark an ask as followed up; False when it already was."""
+        """Claim an ask for its follow-up with 0 (False when already claimed), then set the
+        real message id the same way."""
 
     def review_stats(self, guild_id: int | None = None) -> dict[str, Any]: ...
 

@@ -593,7 +593,11 @@ class SQLiteStore:
                     {"triggers": triggers},
                     now,
                 )
-            if ask is not None:
+            duplicate = ask is not None and ask.get("message_id") is not None and db.execute(
+                "SELECT 1 FROM review_asks WHERE item_id = ? AND message_id = ?",
+                (item_id, ask.get("message_id")),
+            ).fetchone()
+            if ask is not None and not duplicate:
                 db.execute(
                     "INSERT INTO review_asks (item_id, guild_id, channel_id, message_id, "
                     "answer_id, user_id, ephemeral, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -725,12 +729,13 @@ class SQLiteStore:
         ]
 
     def review_followed_up(self, ask_id: int, message_id: int) -> bool:
-        """Mark an ask followed up; False if it already was (so it is done once)."""
+        """Claim an ask for its follow-up with ``message_id`` 0 (False if already claimed, so it
+        is done once), then record the real message id the same way."""
         with self._tx() as db:
             cur = db.execute(
-                "UPDATE review_asks SET followup_message_id = ? "
-                "WHERE id = ? AND followup_message_id IS NULL",
-                (message_id, ask_id),
+                "UPDATE review_asks SET followup_message_id = ? WHERE id = ? AND "
+                "(followup_message_id IS NULL OR (? != 0 AND followup_message_id = 0))",
+                (message_id, ask_id, message_id),
             )
             return cur.rowcount == 1
 
