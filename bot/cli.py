@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot.logs import configure_logging
 from bot.settings import Settings, ValidationError, settings_problems
 from checks.engine import Engine, is_link
 from checks.errors import CheckError, InputError
@@ -52,6 +53,26 @@ _STANCE_STYLE = {
     Stance.CONFLICTS: ("red", "conflicts"),
     Stance.RELATED: ("bright_black", "related"),
 }
+
+
+_Host = Annotated[
+    str | None,
+    typer.Option(
+        "--host",
+        help="Web surface address (default 127.0.0.1 or $CROSSCHECK_WEB_HOST).",
+        show_default=False,
+    ),
+]
+_Port = Annotated[
+    int | None,
+    typer.Option(
+        "--port",
+        min=0,
+        max=65535,
+        help="Web surface port (default 8080 or $CROSSCHECK_WEB_PORT).",
+        show_default=False,
+    ),
+]
 
 
 class _State:
@@ -117,7 +138,7 @@ def _main(
     state.db = db or state.settings.db
     state.sources = sources or state.settings.sources
     level = logging.INFO if verbose else getattr(logging, state.settings.log_level.upper())
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(level, state.settings.log_format)
 
 
 # ---------------------------------------------------------------------------- ingest
@@ -241,13 +262,17 @@ def check(
             return
         assert claim is not None
         if is_link(claim):
-            link = _guard(lambda: asyncio.run(engine.acheck_url(claim, guild_id=guild)))
+            link = _guard(
+                lambda: asyncio.run(engine.acheck_url(claim, guild_id=guild, surface="cli"))
+            )
             if as_json:
                 sys.stdout.write(json.dumps(link.to_json(), ensure_ascii=False) + "\n")
             else:
                 _print_link(link)
             return
-        result = _guard(lambda: asyncio.run(engine.acheck_text(claim, guild_id=guild)))
+        result = _guard(
+            lambda: asyncio.run(engine.acheck_text(claim, guild_id=guild, surface="cli"))
+        )
         if as_json:
             sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
         else:
@@ -283,7 +308,7 @@ def _check_file(engine: Engine, file: Path, guild: int | None) -> None:
     lines = raw.decode("utf-8", errors="replace").splitlines()
     for line in lines:
         try:
-            answer = asyncio.run(engine.acheck_text(line, guild_id=guild)).to_json()
+            answer = asyncio.run(engine.acheck_text(line, guild_id=guild, surface="cli")).to_json()
         except InputError as exc:
             answer = {"claim": line[:200], "verdict": None, "matches": [], "error": str(exc)}
         except CheckError as exc:
@@ -414,8 +439,12 @@ def bot(
         bool,
         typer.Option("--sync-global", help="Register the slash commands everywhere (slow)."),
     ] = False,
+    host: _Host = None,
+    port: _Port = None,
 ) -> None:
-    """Run the Discord bot (token from CROSSCHECK_DISCORD_TOKEN). Stop with Ctrl-C or SIGTERM."""
+    """Run the Discord bot and its web surface (token from CROSSCHECK_DISCORD_TOKEN).
+
+    Stop with Ctrl-C or SIGTERM: in-flight checks and the article being ingested finish first."""
     from bot.run import BotStartError, run_bot
 
     try:
@@ -425,9 +454,55 @@ def bot(
             sources=state.sources,
             sync_guild=sync_guild,
             sync_global=sync_global,
+            host=host,
+            port=port,
         )
     except BotStartError as exc:
         fail(str(exc))
+
+
+@app.command()
+def serve(host: _Host = None, port: _Port = None) -> None:
+    """Run the web surface (health, readiness, metrics, JSON API) and ingestion, without Discord.
+
+    Stop with Ctrl-C or SIGTERM: in-flight checks and the article being ingested finish first."""
+    from bot.run import BotStartError, run_serve
+
+    try:
+        run_serve(state.settings, db=state.db, sources=state.sources, host=host, port=port)
+    except BotStartError as exc:
+        fail(str(exc))
+
+
+config_app = typer.Typer(help="Configuration.")
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("check")
+def config_check() -> None:
+    """Validate the settings (environment, .env) and the sources file without starting anything."""
+    from checks.sources.config import load_sources
+
+    try:
+        cfg = load_sources(state.sources)
+    except CheckError as exc:
+        fail(str(exc))
+    s = state.settings
+    enabled = cfg.enabled()
+    out.print(
+        f"[green]ok[/green] {state.sources}: {len(cfg.sources)} source(s), {len(enabled)} enabled"
+    )
+    for src in cfg.sources:
+        mark = "" if src.enabled else " (disabled)"
+        out.print(f"  • {escape(src.name)}: {src.kind}, weight {src.weight:g}{mark}")
+    out.print(
+        f"[green]ok[/green] settings: store {state.db}, web {s.web_host}:{s.web_port}, "
+        f"logs {s.log_format}/{s.log_level.lower()}"
+    )
+    out.print(
+        f"  Discord token: {'set' if s.discord_token else 'not set (needed for `crosscheck bot`)'}"
+    )
+    out.print(f"  API: {'enabled' if s.api_token else 'disabled (set CROSSCHECK_API_TOKEN)'}")
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -60,6 +61,7 @@ class CrosscheckBot(commands.Bot):
         self._ingest_task: asyncio.Task[None] | None = None
         self._ingest_lock = asyncio.Lock()
         self.rate_limited: dict[str, int] = {"member": 0, "server": 0}
+        self.metrics: Any = None  # bot.web.Metrics when the web surface runs
         self.desk = ReviewDesk(self)
         self._reconciled = False
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
@@ -137,6 +139,8 @@ class CrosscheckBot(commands.Bot):
 
     def note_rate_limited(self, which: str) -> None:
         self.rate_limited[which] = self.rate_limited.get(which, 0) + 1
+        if self.metrics is not None:
+            self.metrics.rate_limited.labels(which).inc()
 
     async def answered(
         self,

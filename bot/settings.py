@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     ingest_every: float = Field(default=60.0, ge=0, description="seconds between ingest polls")
     member_rate: int = Field(default=5, ge=1, description="checks per member per minute")
     server_rate: int = Field(default=30, ge=1, description="checks per server per minute")
+    api_token: SecretStr | None = Field(
+        default=None, description="enables the JSON API; clients send it as a bearer token"
+    )
+    web_host: str = Field(default="127.0.0.1", description="where the web surface listens")
+    web_port: int = Field(default=8080, ge=0, le=65535)
+    log_format: str = Field(default="text", pattern=r"(?i)^(text|json)$")
+    shutdown_timeout: float = Field(default=20.0, gt=0, le=300)
     # for tests against a loopback stand-in for Discord; never set in production
     discord_api_base: str | None = None
     discord_gateway: str | None = None

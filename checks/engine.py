@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -18,6 +20,7 @@ from typing import Any
 
 from checks import claims as claims_mod
 from checks.errors import CheckError, InputError, ReviewConflict, ReviewNotFound
+from checks.events import CheckEvent, Events
 from checks.extract import extract_html
 from checks.fetch import HTML, Fetcher, validate_url
 from checks.ingest import IngestReport, Progress, fetch_settings, ingest_all, store_doc
@@ -123,6 +126,7 @@ class Engine:
         self.store = store
         self.config = config or SourcesFile()
         self.settings = settings or EngineSettings()
+        self.events = Events()
         self._weights = {s.name: s.weight for s in self.config.sources}
         self._enabled = {s.name for s in self.config.enabled()}
 
@@ -136,7 +140,7 @@ class Engine:
 
     def fetcher(self) -> Fetcher:
         """A new HTTP client with this configuration's limits; close it when done."""
-        return Fetcher(fetch_settings(self.config.fetch))
+        return Fetcher(fetch_settings(self.config.fetch), on_fetch=self.events.fetch)
 
     # ------------------------------------------------------------------ checking
 
@@ -237,6 +241,28 @@ class Engine:
         if apis:
             await asyncio.gather(*(one(cfg) for cfg in apis))
 
+    def _report(
+        self, surface: str, kind: str, verdict: Verdict, started: float, matches: int
+    ) -> None:
+        check_id = uuid.uuid4().hex[:12]
+        seconds = time.monotonic() - started
+        log.info(
+            "check %s surface=%s kind=%s verdict=%s duration_ms=%d",
+            check_id,
+            surface,
+            kind,
+            verdict.value,
+            seconds * 1000,
+            extra={
+                "check_id": check_id,
+                "surface": surface,
+                "kind": kind,
+                "verdict": verdict.value,
+                "duration_ms": round(seconds * 1000, 1),
+            },
+        )
+        self.events.check(CheckEvent(check_id, surface, verdict.value, seconds, matches, kind))
+
     async def acheck_text(
         self,
         text: str,
@@ -245,8 +271,30 @@ class Engine:
         fetcher: Fetcher | None = None,
         stance: StanceSettings | None = None,
         guild_id: int | None = None,
+        surface: str = "api",
     ) -> CheckResult:
         """Check one claim, asking live fact-check APIs first when any are configured."""
+        started = time.monotonic()
+        result = await self._acheck_text(
+            text,
+            exclude_sources=exclude_sources,
+            fetcher=fetcher,
+            stance=stance,
+            guild_id=guild_id,
+        )
+        log.debug("checked claim %r", result.claim)
+        self._report(surface, "claim", result.verdict, started, len(result.matches))
+        return result
+
+    async def _acheck_text(
+        self,
+        text: str,
+        *,
+        exclude_sources: Sequence[str],
+        fetcher: Fetcher | None,
+        stance: StanceSettings | None,
+        guild_id: int | None,
+    ) -> CheckResult:
         claim = validate_claim(text)
         if any(isinstance(s, FactCheckApiSource) for s in self.config.enabled()):
             own = fetcher is None
@@ -271,10 +319,12 @@ class Engine:
         max_claims: int | None = None,
         stance: StanceSettings | None = None,
         guild_id: int | None = None,
+        surface: str = "api",
     ) -> LinkCheckResult:
         """Fetch a page safely, pick its most check-worthy claims and check each.
 
         A page already ingested is checked against the *other* sources only."""
+        started = time.monotonic()
         url = url.strip()
         validate_url(url)
         async with self.fetcher() as fetcher:
@@ -296,7 +346,7 @@ class Engine:
             answers = []
             for c in chosen:
                 answers.append(
-                    await self.acheck_text(
+                    await self._acheck_text(
                         c.text,
                         exclude_sources=exclude,
                         fetcher=fetcher,
@@ -304,13 +354,16 @@ class Engine:
                         guild_id=guild_id,
                     )
                 )
-        return LinkCheckResult(
+        link = LinkCheckResult(
             url=result.url,
             title=page.title or result.url,
             verdict=_overall(answers),
             claims=tuple(answers),
             known_source=known.source if known else None,
         )
+        log.debug("checked link %s", link.url)
+        self._report(surface, "link", link.verdict, started, sum(len(a.matches) for a in answers))
+        return link
 
     # ------------------------------------------------------------------ servers and answers
 
@@ -621,13 +674,55 @@ class Engine:
     # ------------------------------------------------------------------ sources
 
     async def aingest(
-        self, progress: Progress | None = None, *, only_due: bool = False
+        self,
+        progress: Progress | None = None,
+        *,
+        only_due: bool = False,
+        stop: asyncio.Event | None = None,
     ) -> IngestReport:
-        return await ingest_all(self.store, self.config, progress, only_due=only_due)
+        """Ingest the sources; ``stop`` ends it early after the article being stored."""
+        async with self.fetcher() as fetcher:
+            return await ingest_all(
+                self.store,
+                self.config,
+                progress,
+                only_due=only_due,
+                fetcher=fetcher,
+                stop=stop,
+                events=self.events,
+            )
 
     def ingest(self, progress: Progress | None = None, *, only_due: bool = False) -> IngestReport:
         """Ingest from synchronous code (the CLI, tests): runs :meth:`aingest` to completion."""
         return asyncio.run(self.aingest(progress, only_due=only_due))
+
+    async def search_claims(self, query: str, *, limit: int = 10) -> list[dict[str, Any]]:
+        """Stored claims about ``query``, most relevant first (the HTTP API's claim search)."""
+        text = validate_claim(query)
+        feats = claims_mod.features(text)
+
+        def run() -> list[dict[str, Any]]:
+            scored = find_matches(self.store, text, feats, self.settings.match)
+            out = []
+            for sc in scored:
+                c = sc.candidate
+                hidden = self._enabled and c.source not in self._enabled
+                if is_moderator_source(c.source) or hidden:
+                    continue
+                out.append(
+                    {
+                        "text": c.claim.text,
+                        "score": round(sc.relevance, 4),
+                        "source": c.source,
+                        "title": c.title,
+                        "url": c.url,
+                        "published": c.published.isoformat() if c.published else None,
+                        "factcheck": c.claim.review.model_dump() if c.claim.review else None,
+                    }
+                )
+            return out[:limit]
+
+        return await asyncio.to_thread(run)
 
     def sources(self) -> list[SourceStatus]:
         """Configured sources with what the store knows of them (counts, last ingest, errors)."""

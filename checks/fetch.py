@@ -31,6 +31,7 @@ import logging
 import re
 import socket
 import ssl
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from typing import Self
 import httpx
 
 from checks.errors import BlockedURLError, FetchError
+from checks.events import FetchEvent
 
 __all__ = [
     "FEED",
@@ -413,9 +415,14 @@ class Fetcher:
     """
 
     def __init__(
-        self, settings: FetchSettings | None = None, *, resolver: Resolver | None = None
+        self,
+        settings: FetchSettings | None = None,
+        *,
+        resolver: Resolver | None = None,
+        on_fetch: Callable[[FetchEvent], None] | None = None,
     ) -> None:
         self.settings = s = settings or FetchSettings()
+        self._on_fetch = on_fetch
         self._resolver = resolver or _system_resolver
         self._allowed = frozenset(_host_key(h) for h in s.allow_hosts)
         self._hosts: dict[str, _HostSlot] = {}
@@ -467,11 +474,29 @@ class Fetcher:
         """
         progress = _Progress(_validate(url, source))
         total = self.settings.total_timeout
+        started = time.monotonic()
+        status: int | None = None
+        ok = False
         try:
             async with asyncio.timeout(total):
-                return await self._follow(progress, accept, etag, last_modified, source, headers)
+                result = await self._follow(progress, accept, etag, last_modified, source, headers)
+            status, ok = result.status, True
+            return result
         except TimeoutError:
             raise _fail(progress.url, f"timed out after {total:g}s", None, source) from None
+        except FetchError as exc:
+            status = exc.status
+            raise
+        finally:
+            if self._on_fetch is not None:
+                self._on_fetch(
+                    FetchEvent(
+                        host=progress.url.host or "",
+                        seconds=time.monotonic() - started,
+                        status=status,
+                        ok=ok,
+                    )
+                )
 
     async def _follow(
         self,

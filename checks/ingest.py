@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from checks.claims import features, split_claims
 from checks.errors import CheckError, StoreError
+from checks.events import Events, IngestEvent
 from checks.fetch import Fetcher, FetchSettings
 from checks.models import Article, Claim
 from checks.sources.config import (
@@ -55,6 +57,7 @@ class SourceReport:
     claims: int = 0
     errors: list[str] = field(default_factory=list)
     failed: bool = False  # the source as a whole could not be read
+    stopped: bool = False  # shutdown asked it to stop early
 
     @property
     def ok(self) -> bool:
@@ -174,9 +177,16 @@ async def ingest_source(
     config: SourcesFile,
     fetcher: Fetcher,
     progress: Progress | None = None,
+    *,
+    stop: asyncio.Event | None = None,
+    events: Events | None = None,
 ) -> SourceReport:
-    """Ingest one source; its failures are recorded on the report and in the store."""
+    """Ingest one source; its failures are recorded on the report and in the store.
+
+    When ``stop`` is set the source stops after the article being stored (each article is its
+    own transaction, so nothing is left half-stored)."""
     report = SourceReport(cfg.name)
+    started = time.monotonic()
     if progress:
         progress(cfg.name, 0, None)
     try:
@@ -197,6 +207,9 @@ async def ingest_source(
                     report.claims += result.claims
             if progress:
                 progress(cfg.name, report.seen, None)
+            if stop is not None and stop.is_set():
+                report.stopped = True
+                break
     except StoreError:
         raise  # the store failing stops everything: nothing else could be saved
     except CheckError as exc:
@@ -208,6 +221,16 @@ async def ingest_source(
         progress(cfg.name, report.seen, report.seen)
     if error:
         log.warning("source %s: %d problem(s): %s", cfg.name, len(report.errors), error)
+    if events is not None:
+        events.ingest(
+            IngestEvent(
+                source=cfg.name,
+                added=report.added,
+                claims=report.claims,
+                errors=len(report.errors),
+                seconds=time.monotonic() - started,
+            )
+        )
     return report
 
 
@@ -223,6 +246,8 @@ async def ingest_all(
     *,
     only_due: bool = False,
     fetcher: Fetcher | None = None,
+    stop: asyncio.Event | None = None,
+    events: Events | None = None,
 ) -> IngestReport:
     """Ingest the enabled sources (only those due, if asked); one failure never stops the rest."""
     await asyncio.to_thread(store.sync_sources, [s.as_source() for s in config.sources])
@@ -237,7 +262,11 @@ async def ingest_all(
 
     async def one(cfg: SourceConfig) -> SourceReport:
         async with sem:
-            return await ingest_source(store, cfg, config, fetch, progress)
+            if stop is not None and stop.is_set():
+                return SourceReport(cfg.name, stopped=True)
+            return await ingest_source(
+                store, cfg, config, fetch, progress, stop=stop, events=events
+            )
 
     try:
         reports = await asyncio.gather(*(one(s) for s in sources))

@@ -199,11 +199,15 @@ class CheckCog(commands.Cog):
         try:
             gid = interaction.guild_id
             if url is not None:
-                result = await self.engine.acheck_url(url, stance=stance, guild_id=gid)
+                result = await self.engine.acheck_url(
+                    url, stance=stance, guild_id=gid, surface=surface
+                )
                 embed = render_link(result, searched=self._searched())
             else:
                 assert text is not None
-                result = await self.engine.acheck_text(text, stance=stance, guild_id=gid)
+                result = await self.engine.acheck_text(
+                    text, stance=stance, guild_id=gid, surface=surface
+                )
                 embed = render_check(result, searched=self._searched(), jump_url=jump_url)
         except CheckError as exc:
             await interaction.followup.send(
@@ -260,7 +264,10 @@ class CheckCog(commands.Cog):
             return  # quiet: a watched channel never nags about limits
         try:
             link = await self.engine.acheck_url(
-                links[0], stance=self.engine.stance_for(guild), guild_id=message.guild.id
+                links[0],
+                stance=self.engine.stance_for(guild),
+                guild_id=message.guild.id,
+                surface="watch",
             )
         except CheckError as exc:
             log.info("watched link not checked: %s", exc)

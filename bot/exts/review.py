@@ -185,7 +185,9 @@ class ReviewCog(commands.GroupCog, group_name="review", group_description="Moder
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
         try:
-            result = await self.engine.acheck_text(text, guild_id=interaction.guild_id)
+            result = await self.engine.acheck_text(
+                text, guild_id=interaction.guild_id, surface="review"
+            )
         except CheckError as exc:
             await interaction.followup.send(user_message(exc), ephemeral=True)
             return

@@ -593,10 +593,14 @@ class SQLiteStore:
                     {"triggers": triggers},
                     now,
                 )
-            duplicate = ask is not None and ask.get("message_id") is not None and db.execute(
-                "SELECT 1 FROM review_asks WHERE item_id = ? AND message_id = ?",
-                (item_id, ask.get("message_id")),
-            ).fetchone()
+            duplicate = (
+                ask is not None
+                and ask.get("message_id") is not None
+                and db.execute(
+                    "SELECT 1 FROM review_asks WHERE item_id = ? AND message_id = ?",
+                    (item_id, ask.get("message_id")),
+                ).fetchone()
+            )
             if ask is not None and not duplicate:
                 db.execute(
                     "INSERT INTO review_asks (item_id, guild_id, channel_id, message_id, "

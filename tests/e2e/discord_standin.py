@@ -339,8 +339,13 @@ class DiscordStandIn:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
     def env(self) -> dict[str, str]:
-        """Environment for a bot subprocess (names the bot is meant to read)."""
-        return {API_BASE_ENV: self.api_base, GATEWAY_ENV: self.gateway_url}
+        """Environment for a bot subprocess: Discord at the stand-in, and the bot's own web
+        surface on an ephemeral port so that test processes never compete for one."""
+        return {
+            API_BASE_ENV: self.api_base,
+            GATEWAY_ENV: self.gateway_url,
+            "CROSSCHECK_WEB_PORT": "0",
+        }
 
     @contextlib.contextmanager
     def patch_discord(self) -> Iterator[None]:

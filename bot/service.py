@@ -1,0 +1,122 @@
+"""One process's lifetime: web surface, background ingestion and (optionally) the Discord bot,
+started together and stopped gracefully on SIGTERM / SIGINT.
+
+Stopping: refuse new API work, let in-flight checks finish, let ingestion finish the article it
+is storing, close Discord, the web server and the store — each wait bounded — then return.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import TYPE_CHECKING
+
+from bot.web import DiscordStatus, Metrics, WebState, _QueueCollector, start_web
+from checks.engine import Engine
+from checks.errors import CheckError, StoreError
+
+if TYPE_CHECKING:
+    from bot.client import CrosscheckBot
+
+__all__ = ["Service"]
+
+log = logging.getLogger(__name__)
+
+
+class Service:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        host: str,
+        port: int,
+        api_token: str | None,
+        ingest_every: float,
+        shutdown_timeout: float = 20.0,
+        bot: CrosscheckBot | None = None,
+    ) -> None:
+        self.engine = engine
+        self.host, self.port = host, port
+        self.ingest_every = ingest_every
+        self.shutdown_timeout = shutdown_timeout
+        self.bot = bot
+        self.metrics = Metrics()
+        self.metrics.registry.register(_QueueCollector(engine))
+        engine.events.subscribe(self.metrics)
+        discord_status = None
+        if bot is not None:
+            bot.metrics = self.metrics
+            discord_status = DiscordStatus(
+                connected=lambda: bot.is_ready() and not bot.is_closed(),
+                latency=lambda: bot.latency,
+                shards=lambda: bot.shard_count or 1,
+            )
+        self.state = WebState(engine, self.metrics, api_token=api_token, discord=discord_status)
+        self.stop = asyncio.Event()
+        self._ingest_stop = asyncio.Event()
+
+    async def _ingest_loop(self) -> None:
+        while not self._ingest_stop.is_set():
+            try:
+                report = await self.engine.aingest(only_due=True, stop=self._ingest_stop)
+                if report.added:
+                    log.info("ingested %d article(s), %d claim(s)", report.added, report.claims)
+            except StoreError as exc:
+                log.error("ingestion stopped by the store: %s", exc)
+            except CheckError as exc:
+                log.warning("ingestion failed: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ingest_stop.wait(), self.ingest_every)
+
+    async def run(self, token: str | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self.stop.set)
+        runner = await start_web(self.state, host=self.host, port=self.port)
+        tasks: list[asyncio.Task[None]] = []
+        if self.ingest_every > 0:
+            tasks.append(asyncio.create_task(self._ingest_loop(), name="ingest"))
+        bot_task: asyncio.Task[None] | None = None
+        if self.bot is not None and token is not None:
+            bot_task = asyncio.create_task(self.bot.start(token, reconnect=True), name="discord")
+        stopper = asyncio.create_task(self.stop.wait(), name="stop")
+        try:
+            waiting = {stopper} | ({bot_task} if bot_task else set())
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            if bot_task is not None and bot_task in done:
+                bot_task.result()  # a start failure (bad token, unreachable) raises here
+        finally:
+            await self._shutdown(runner, tasks, bot_task, stopper)
+
+    async def _shutdown(
+        self,
+        runner: object,
+        tasks: list[asyncio.Task[None]],
+        bot_task: asyncio.Task[None] | None,
+        stopper: asyncio.Task[bool],
+    ) -> None:
+        log.warning("shutting down: finishing in-flight work")
+        self.state.accepting = False
+        self._ingest_stop.set()
+        deadline = self.shutdown_timeout
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.state.idle.wait(), deadline / 2)
+        for t in tasks:  # ingestion stops after the article it is storing
+            try:
+                await asyncio.wait_for(t, deadline / 2)
+            except TimeoutError:
+                log.warning("ingestion did not stop in time; cancelling it")
+            except Exception:
+                pass
+        if self.bot is not None and not self.bot.is_closed():
+            await self.bot.close()
+        if bot_task is not None and not bot_task.done():
+            bot_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await bot_task
+        stopper.cancel()
+        await runner.cleanup()  # type: ignore[attr-defined]
+        log.warning("stopped cleanly")
