@@ -97,7 +97,7 @@ def find_matches(
     terms = query_terms(text, features.entities)
     if not terms:
         return []
-    total = max(store.claim_count(), 1)
+    total = max(store.approx_claim_count(), 1)
     freqs = store.term_frequencies(terms)
     present = [t for t in terms if freqs.get(t, 0) > 0]
     if not present:

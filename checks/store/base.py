@@ -170,6 +170,9 @@ class Store(Protocol):
 
     def claim_count(self) -> int: ...
 
+    def approx_claim_count(self) -> int:
+        """A cheap estimate of ``claim_count`` (for ranking; exactness not needed)."""
+
     def source_status(self) -> list[SourceStatus]: ...
 
     def close(self) -> None: ...
