@@ -9,8 +9,8 @@ people and organisations it names.
 
 from __future__ import annotations
 
-import functools
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -135,11 +135,18 @@ def _is_heading_or_caption(line: str) -> bool:
 # --------------------------------------------------------------------------- splitting
 
 
-@functools.cache
-def _segmenter() -> object:
-    import pysbd
+_local = threading.local()
 
-    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+def _segmenter() -> object:
+    """One segmenter per thread: a pysbd Segmenter keeps per-call state and is not thread-safe
+    (shared across ingest threads it silently loses sentences)."""
+    seg = getattr(_local, "segmenter", None)
+    if seg is None:
+        import pysbd
+
+        seg = _local.segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    return seg
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,11 @@ class EngineSettings:
 
 
 def open_store(db: str | Path, *, read_only: bool | None = None) -> Store:
-    """Open the store a ``--db`` value names (a SQLite file path)."""
+    """Open the store a ``--db`` value names: a SQLite file path, or a ``postgresql://`` DSN."""
+    from checks.store.postgres import PostgresStore, is_postgres_dsn
+
+    if isinstance(db, str) and is_postgres_dsn(db):
+        return PostgresStore(db)
     from checks.store.sqlite import SQLiteStore
 
     return SQLiteStore(db, read_only=read_only)

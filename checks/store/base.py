@@ -165,6 +165,11 @@ class Store(Protocol):
 
     def review_stats(self, guild_id: int | None = None) -> dict[str, Any]: ...
 
+    def lease_source(self, source: str, holder: str, ttl_s: float) -> bool:
+        """Take or extend ``holder``'s lease on a source; False while another's is live."""
+
+    def release_source(self, source: str, holder: str) -> None: ...
+
     def term_frequencies(self, terms: list[str]) -> dict[str, int]:
         """How many claims contain each term (for dropping terms too common to help)."""
 

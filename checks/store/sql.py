@@ -11,9 +11,10 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
+from checks.errors import StoreError
 from checks.models import (
     Article,
     AuditEntry,
@@ -30,7 +31,7 @@ from checks.models import (
 from checks.store.base import AddResult, Candidate, StoredArticle
 from checks.text_index import index_terms
 
-__all__ = ["COPY_TABLES", "Cursor", "Row", "SQLStore", "Tx"]
+__all__ = ["COPY_TABLES", "Cursor", "DuplicateRow", "Row", "SQLStore", "Tx"]
 
 # tables `crosscheck db copy` moves, parents before children
 COPY_TABLES = (
@@ -46,6 +47,10 @@ COPY_TABLES = (
     "review_asks",
     "review_audit",
 )
+
+
+class DuplicateRow(StoreError):
+    """Another writer stored the same row first (a unique key clashed)."""
 
 
 class Row(Protocol):
@@ -119,6 +124,17 @@ class SQLStore(ABC):
         return bool(rows)
 
     def add_article(self, article: Article, claims: list[Claim]) -> AddResult:
+        try:
+            return self._add_article(article, claims)
+        except DuplicateRow:  # a concurrent writer stored it first: nothing new to add
+            rows = self._read(
+                "SELECT id FROM articles WHERE source = ? "
+                "AND (content_hash = ? OR canonical_url = ?)",
+                (article.source, article.content_hash, article.canonical_url),
+            )
+            return AddResult(int(rows[0]["id"]) if rows else 0, added=False, claims=0)
+
+    def _add_article(self, article: Article, claims: list[Claim]) -> AddResult:
         with self._tx() as db:
             same = db.execute(
                 "SELECT id FROM articles WHERE source = ? AND content_hash = ?",
@@ -445,11 +461,16 @@ class SQLStore(ABC):
             if row is None or row["version"] != expected_version:
                 return None
             sets = ", ".join(f"{k} = ?" for k in updates)
-            db.execute(
+            # the version test in the UPDATE itself is what makes one of two racing moderators
+            # win: a concurrent writer's commit makes this match no row (PostgreSQL re-reads the
+            # row after waiting for the other's lock)
+            changed = db.execute(
                 f"UPDATE review_items SET state = ?, {sets + ', ' if sets else ''}"
                 "updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
                 (to_state, *updates.values(), now, item_id, expected_version),
-            )
+            ).rowcount
+            if changed != 1:
+                return None
             _audit(db, item_id, actor_id, action, row["state"], to_state, detail, now)
             return _review_item(
                 db.execute("SELECT * FROM review_items WHERE id = ?", (item_id,)).fetchone()
@@ -549,6 +570,29 @@ class SQLStore(ABC):
             )
             for r in rows
         ]
+
+    # ------------------------------------------------------------------ ingestion leases
+
+    def lease_source(self, source: str, holder: str, ttl_s: float) -> bool:
+        """Take (or extend) the lease on a source; False while another holder's is live."""
+        now = datetime.now(UTC)
+        until = (now + timedelta(seconds=ttl_s)).isoformat(timespec="milliseconds")
+        with self._tx() as db:
+            row = db.execute(
+                "INSERT INTO source_leases (source, holder, expires_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (source) DO UPDATE SET holder = excluded.holder, "
+                "expires_at = excluded.expires_at "
+                "WHERE source_leases.expires_at < ? OR source_leases.holder = excluded.holder "
+                "RETURNING holder",
+                (source, holder, until, now.isoformat(timespec="milliseconds")),
+            ).fetchone()
+        return row is not None and row["holder"] == holder
+
+    def release_source(self, source: str, holder: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "DELETE FROM source_leases WHERE source = ? AND holder = ?", (source, holder)
+            )
 
     # ------------------------------------------------------------------ copying (db copy)
 

@@ -171,6 +171,14 @@ _MIGRATIONS: list[str] = [
     );
     CREATE INDEX review_audit_by_item ON review_audit (item_id);
     """,
+    # 4 → 5: leases, so that several ingestion workers never ingest one source at once.
+    """
+    CREATE TABLE source_leases (
+        source TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
