@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -441,12 +441,36 @@ def bot(
     ] = False,
     host: _Host = None,
     port: _Port = None,
+    shard_ids: Annotated[
+        str | None,
+        typer.Option(
+            "--shard-ids",
+            help="Run only these Discord shards, e.g. 0,1 (with --shard-count; several processes).",
+            show_default=False,
+        ),
+    ] = None,
+    shard_count: Annotated[
+        int | None,
+        typer.Option("--shard-count", min=1, help="Total number of shards.", show_default=False),
+    ] = None,
+    ingest: Annotated[
+        bool,
+        typer.Option(
+            "--ingest/--no-ingest", help="Also run the ingestion loop (off when workers do it)."
+        ),
+    ] = True,
 ) -> None:
     """Run the Discord bot and its web surface (token from CROSSCHECK_DISCORD_TOKEN).
 
     Stop with Ctrl-C or SIGTERM: in-flight checks and the article being ingested finish first."""
     from bot.run import BotStartError, run_bot
 
+    ids: list[int] | None = None
+    if shard_ids is not None:
+        try:
+            ids = sorted({int(x) for x in shard_ids.split(",") if x.strip()})
+        except ValueError:
+            fail(f"--shard-ids must be numbers separated by commas, got {shard_ids!r}", code=2)
     try:
         run_bot(
             state.settings,
@@ -456,9 +480,88 @@ def bot(
             sync_global=sync_global,
             host=host,
             port=port,
+            shard_ids=ids,
+            shard_count=shard_count,
+            ingest=ingest,
         )
     except BotStartError as exc:
         fail(str(exc))
+
+
+@app.command()
+def worker(host: _Host = None, port: _Port = None) -> None:
+    """Run ingestion only (several workers may share a PostgreSQL store: each source is taken
+    under a lease), with /healthz and /readyz. Stop with Ctrl-C or SIGTERM."""
+    from bot.run import BotStartError, run_worker
+
+    try:
+        run_worker(state.settings, db=state.db, sources=state.sources, host=host, port=port)
+    except BotStartError as exc:
+        fail(str(exc))
+
+
+db_app = typer.Typer(help="The store: upgrade its schema, copy it between SQLite and PostgreSQL.")
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the store's schema migrations (they also run whenever a process opens the store)."""
+    from checks.engine import open_store
+
+    store = _guard(lambda: open_store(state.db))
+    try:
+        out.print(f"{escape(store.path)}: schema is up to date")
+    finally:
+        store.close()
+
+
+@db_app.command("copy")
+def db_copy(
+    src: Annotated[str, typer.Argument(help="The store to copy from (SQLite path or DSN).")],
+    dst: Annotated[str, typer.Argument(help="The store to copy into (SQLite path or DSN).")],
+) -> None:
+    """Copy every article, claim, setting, answer and review item from SRC into DST, keeping
+    ids, then verify the counts. Safe to re-run: rows already in DST are left alone."""
+    from checks.copy import copy_store
+    from checks.engine import open_store
+
+    if src == dst:
+        fail("SRC and DST are the same store", code=2)
+    source = _guard(lambda: open_store(src))
+    try:
+        target = _guard(lambda: open_store(dst))
+    except typer.Exit:
+        source.close()
+        raise
+    try:
+        with Progress(
+            TextColumn("[bold]{task.description:<14}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+        ) as progress:
+            bars: dict[str, Any] = {}
+
+            def tick(table: str, done: int, total: int) -> None:
+                if table not in bars:
+                    bars[table] = progress.add_task(table, total=total)
+                progress.update(bars[table], completed=done, total=total)
+
+            report = _guard(lambda: copy_store(source, target, progress=tick))
+        table = Table(title=f"{escape(source.path)} → {escape(target.path)}", title_justify="left")
+        for col in ("table", "in source", "copied now", "in destination"):
+            table.add_column(col, justify="left" if col == "table" else "right")
+        for name, (n_src, n_new, n_dst) in report.tables.items():
+            table.add_row(name, str(n_src), str(n_new), str(n_dst))
+        out.print(table)
+        if report.mismatched:
+            fail("counts differ after copying: " + ", ".join(report.mismatched))
+        out.print("[green]verified[/green]: every source row is in the destination")
+    finally:
+        source.close()
+        target.close()
 
 
 @app.command()

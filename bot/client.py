@@ -27,7 +27,7 @@ from checks.models import (
     SourceStatus,
 )
 
-__all__ = ["EXTENSIONS", "CrosscheckBot"]
+__all__ = ["EXTENSIONS", "CrosscheckBot", "ShardedCrosscheckBot", "make_bot"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ EXTENSIONS = ("bot.exts.check", "bot.exts.admin", "bot.exts.review")
 
 
 class CrosscheckBot(commands.Bot):
+    """The bot in one process with all shards (the usual case); see :func:`make_bot`."""
+
     def __init__(
         self,
         engine: Engine,
@@ -44,15 +46,21 @@ class CrosscheckBot(commands.Bot):
         sync_guild: int | None = None,
         sync_global: bool = False,
         limits: RateLimits | None = None,
+        shard_ids: list[int] | None = None,
+        shard_count: int | None = None,
     ) -> None:
         intents = discord.Intents.default()
         # only watched channels need to read message text (a privileged intent)
         intents.message_content = watch_messages
+        shards: dict[str, Any] = {}
+        if shard_ids is not None:  # some of the shards (several bot processes)
+            shards = {"shard_ids": shard_ids, "shard_count": shard_count}
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            **shards,
         )
         self.engine = engine
         self.limits = limits or RateLimits()
@@ -188,3 +196,20 @@ class CrosscheckBot(commands.Bot):
                 await self.desk.follow_up(item)
         except discord.HTTPException as exc:
             log.warning("review #%s: Discord refused an update: %s", item.id, exc)
+
+
+class ShardedCrosscheckBot(CrosscheckBot, commands.AutoShardedBot):
+    """The bot running some of the shards, for several bot processes on one store."""
+
+
+def make_bot(
+    engine: Engine,
+    *,
+    shard_ids: list[int] | None = None,
+    shard_count: int | None = None,
+    **options: Any,
+) -> CrosscheckBot:
+    """A plain bot, or a sharded one when shard ids are given."""
+    if shard_ids is None:
+        return CrosscheckBot(engine, **options)
+    return ShardedCrosscheckBot(engine, shard_ids=shard_ids, shard_count=shard_count, **options)

@@ -9,14 +9,14 @@ from pathlib import Path
 import aiohttp
 import discord
 
-from bot.client import CrosscheckBot
+from bot.client import make_bot
 from bot.ratelimit import RateLimits
 from bot.service import Service
 from bot.settings import Settings
 from checks.engine import Engine
 from checks.errors import CheckError
 
-__all__ = ["BotStartError", "run_bot", "run_serve"]
+__all__ = ["BotStartError", "run_bot", "run_serve", "run_worker"]
 
 log = logging.getLogger(__name__)
 
@@ -63,16 +63,20 @@ def run_serve(
     sources: str | Path,
     host: str | None = None,
     port: int | None = None,
+    api: bool = True,
 ) -> None:
-    """The web surface and the ingestion loop, without Discord, until SIGTERM / SIGINT."""
+    """The web surface and the ingestion loop, without Discord, until SIGTERM / SIGINT.
+
+    ``api=False`` is an ingestion worker: health endpoints only, no JSON API."""
     engine = _open(db, sources)
     service = Service(
         engine,
         host=host or settings.web_host,
         port=port if port is not None else settings.web_port,
-        api_token=_secret(settings.api_token),
+        api_token=_secret(settings.api_token) if api else None,
         ingest_every=settings.ingest_every,
         shutdown_timeout=settings.shutdown_timeout,
+        lease_seconds=settings.lease_seconds,
     )
     try:
         asyncio.run(service.run())
@@ -80,6 +84,20 @@ def run_serve(
         raise _web_error(exc, settings, host, port) from None
     finally:
         engine.close()
+
+
+def run_worker(
+    settings: Settings,
+    *,
+    db: str | Path,
+    sources: str | Path,
+    host: str | None = None,
+    port: int | None = None,
+) -> None:
+    """Ingestion only (sources taken under leases), with health endpoints."""
+    if settings.ingest_every <= 0:
+        raise BotStartError("CROSSCHECK_INGEST_EVERY must be above 0 for a worker")
+    run_serve(settings, db=db, sources=sources, host=host, port=port, api=False)
 
 
 def run_bot(
@@ -91,8 +109,22 @@ def run_bot(
     sync_global: bool = False,
     host: str | None = None,
     port: int | None = None,
+    shard_ids: list[int] | None = None,
+    shard_count: int | None = None,
+    ingest: bool = True,
 ) -> None:
-    """Run the bot (and its web surface) until stopped. Raises BotStartError with one line."""
+    """Run the bot (and its web surface) until stopped. Raises BotStartError with one line.
+
+    ``shard_ids`` / ``shard_count`` run some of the Discord shards (several bot processes);
+    ``ingest=False`` leaves ingestion to ``crosscheck worker`` processes."""
+    if (shard_ids is None) != (shard_count is None):
+        raise BotStartError("give --shard-ids and --shard-count together")
+    if shard_ids is not None and shard_count is not None:
+        bad = [i for i in shard_ids if not 0 <= i < shard_count]
+        if bad or not shard_ids:
+            raise BotStartError(
+                f"shard ids must be between 0 and {shard_count - 1}; got {shard_ids}"
+            )
     token = _secret(settings.discord_token)
     if not token:
         raise BotStartError(
@@ -101,13 +133,15 @@ def run_bot(
         )
     engine = _open(db, sources)
     _point_at(settings)
-    bot = CrosscheckBot(
+    bot = make_bot(
         engine,
         watch_messages=settings.watch_messages,
         ingest_every=0,  # the service runs the ingestion loop
         sync_guild=sync_guild,
         sync_global=sync_global,
         limits=RateLimits(member=(settings.member_rate, 60.0), guild=(settings.server_rate, 60.0)),
+        shard_ids=shard_ids,
+        shard_count=shard_count,
     )
 
     async def main() -> None:
@@ -116,9 +150,10 @@ def run_bot(
             host=host or settings.web_host,
             port=port if port is not None else settings.web_port,
             api_token=_secret(settings.api_token),
-            ingest_every=settings.ingest_every,
+            ingest_every=settings.ingest_every if ingest else 0,
             shutdown_timeout=settings.shutdown_timeout,
             bot=bot,
+            lease_seconds=settings.lease_seconds,
         )
         await service.run(token)
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
+import uuid
 from typing import TYPE_CHECKING
 
 from bot.web import DiscordStatus, Metrics, WebState, _QueueCollector, start_web
@@ -36,8 +39,11 @@ class Service:
         ingest_every: float,
         shutdown_timeout: float = 20.0,
         bot: CrosscheckBot | None = None,
+        lease_seconds: float = 120.0,
     ) -> None:
         self.engine = engine
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.lease_seconds = lease_seconds
         self.host, self.port = host, port
         self.ingest_every = ingest_every
         self.shutdown_timeout = shutdown_timeout
@@ -60,7 +66,12 @@ class Service:
     async def _ingest_loop(self) -> None:
         while not self._ingest_stop.is_set():
             try:
-                report = await self.engine.aingest(only_due=True, stop=self._ingest_stop)
+                report = await self.engine.aingest(
+                    only_due=True,
+                    stop=self._ingest_stop,
+                    holder=self.holder,
+                    lease_seconds=self.lease_seconds,
+                )
                 if report.added:
                     log.info("ingested %d article(s), %d claim(s)", report.added, report.claims)
             except StoreError as exc:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     web_port: int = Field(default=8080, ge=0, le=65535)
     log_format: str = Field(default="text", pattern=r"(?i)^(text|json)$")
     shutdown_timeout: float = Field(default=20.0, gt=0, le=300)
+    lease_seconds: float = Field(
+        default=120.0, gt=0, le=3600, description="how long a worker's claim on a source lasts"
+    )
     # for tests against a loopback stand-in for Discord; never set in production
     discord_api_base: str | None = None
     discord_gateway: str | None = None

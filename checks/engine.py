@@ -23,7 +23,7 @@ from checks.errors import CheckError, InputError, ReviewConflict, ReviewNotFound
 from checks.events import CheckEvent, Events
 from checks.extract import extract_html
 from checks.fetch import HTML, Fetcher, validate_url
-from checks.ingest import IngestReport, Progress, fetch_settings, ingest_all, store_doc
+from checks.ingest import IngestReport, Lease, Progress, fetch_settings, ingest_all, store_doc
 from checks.match import MatchSettings, find_matches
 from checks.models import (
     AuditEntry,
@@ -683,8 +683,14 @@ class Engine:
         *,
         only_due: bool = False,
         stop: asyncio.Event | None = None,
+        holder: str | None = None,
+        lease_seconds: float = 120.0,
     ) -> IngestReport:
-        """Ingest the sources; ``stop`` ends it early after the article being stored."""
+        """Ingest the sources; ``stop`` ends it early after the article being stored.
+
+        ``holder`` names this worker: sources are then taken under a lease, so that several
+        workers sharing a store never ingest the same source at once."""
+        lease = Lease(self.store, holder, lease_seconds) if holder else None
         async with self.fetcher() as fetcher:
             return await ingest_all(
                 self.store,
@@ -694,6 +700,7 @@ class Engine:
                 fetcher=fetcher,
                 stop=stop,
                 events=self.events,
+                lease=lease,
             )
 
     def ingest(self, progress: Progress | None = None, *, only_due: bool = False) -> IngestReport:

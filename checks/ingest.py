@@ -34,6 +34,7 @@ from checks.store.base import AddResult, Store
 
 __all__ = [
     "IngestReport",
+    "Lease",
     "Progress",
     "SourceReport",
     "content_hash",
@@ -58,6 +59,7 @@ class SourceReport:
     errors: list[str] = field(default_factory=list)
     failed: bool = False  # the source as a whole could not be read
     stopped: bool = False  # shutdown asked it to stop early
+    skipped: bool = False  # another worker holds its lease
 
     @property
     def ok(self) -> bool:
@@ -79,6 +81,32 @@ class IngestReport:
     @property
     def errors(self) -> list[str]:
         return [f"{s.name}: {e}" for s in self.sources for e in s.errors]
+
+
+class Lease:
+    """This process's claim on sources, so that several workers never ingest one at once.
+
+    A lease lasts ``ttl_s``; it is renewed after each stored article once a third of that has
+    passed, and released when the source is done. A crashed worker's lease simply expires."""
+
+    def __init__(self, store: Store, holder: str, ttl_s: float = 120.0) -> None:
+        self.store, self.holder, self.ttl_s = store, holder, ttl_s
+        self._renewed: dict[str, float] = {}
+
+    def take(self, source: str) -> bool:
+        ok = self.store.lease_source(source, self.holder, self.ttl_s)
+        if ok:
+            self._renewed[source] = time.monotonic()
+        return ok
+
+    def keep(self, source: str) -> bool:
+        if time.monotonic() - self._renewed.get(source, 0.0) < self.ttl_s / 3:
+            return True
+        return self.take(source)
+
+    def release(self, source: str) -> None:
+        self._renewed.pop(source, None)
+        self.store.release_source(source, self.holder)
 
 
 def content_hash(title: str, text: str) -> str:
@@ -180,13 +208,18 @@ async def ingest_source(
     *,
     stop: asyncio.Event | None = None,
     events: Events | None = None,
+    lease: Lease | None = None,
 ) -> SourceReport:
     """Ingest one source; its failures are recorded on the report and in the store.
 
     When ``stop`` is set the source stops after the article being stored (each article is its
-    own transaction, so nothing is left half-stored)."""
+    own transaction, so nothing is left half-stored). With a ``lease``, the source is ingested
+    only if this process holds its lease, which is renewed as articles are stored."""
     report = SourceReport(cfg.name)
     started = time.monotonic()
+    if lease is not None and not await asyncio.to_thread(lease.take, cfg.name):
+        report.skipped = True
+        return report
     if progress:
         progress(cfg.name, 0, None)
     try:
@@ -210,11 +243,17 @@ async def ingest_source(
             if stop is not None and stop.is_set():
                 report.stopped = True
                 break
+            if lease is not None and not await asyncio.to_thread(lease.keep, cfg.name):
+                report.errors.append("lost the ingestion lease to another worker; stopped")
+                break
     except StoreError:
         raise  # the store failing stops everything: nothing else could be saved
     except CheckError as exc:
         report.errors.append(exc.message)
         report.failed = True
+    finally:
+        if lease is not None:
+            await asyncio.to_thread(lease.release, cfg.name)
     error = "; ".join(report.errors)[:1000] if report.errors else None
     await asyncio.to_thread(store.record_ingest, cfg.name, error=error, at=datetime.now(UTC))
     if progress:
@@ -248,6 +287,7 @@ async def ingest_all(
     fetcher: Fetcher | None = None,
     stop: asyncio.Event | None = None,
     events: Events | None = None,
+    lease: Lease | None = None,
 ) -> IngestReport:
     """Ingest the enabled sources (only those due, if asked); one failure never stops the rest."""
     await asyncio.to_thread(store.sync_sources, [s.as_source() for s in config.sources])
@@ -265,7 +305,7 @@ async def ingest_all(
             if stop is not None and stop.is_set():
                 return SourceReport(cfg.name, stopped=True)
             return await ingest_source(
-                store, cfg, config, fetch, progress, stop=stop, events=events
+                store, cfg, config, fetch, progress, stop=stop, events=events, lease=lease
             )
 
     try:
