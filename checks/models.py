@@ -45,7 +45,8 @@ __all__ = [
 
 
 class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # "at least 30,000" has no upper bound: keep infinity as JSON's Infinity, not null
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="constants")
 
 
 class Bound(StrEnum):
