@@ -14,8 +14,10 @@ path                           what it serves
 ``/sitemap-news.xml``          a news sitemap (``news:publication_date``) of the Metro Daily
 ``/sitemap-index.xml``         a sitemap index of that sitemap and ``/sitemap-more.xml``
 ``/factcheck/{slug}``          a Claimwatch page with ClaimReview JSON-LD
+``/factcheck-feed.xml``        an RSS feed of those pages
 ``/v1alpha1/claims:search``    a Google Fact Check Tools look-alike (records query and key)
-``/bulk/feed.xml``, ``/bulk/`` an RSS feed of generated articles (``Site.bulk``)
+``/bulk/feed.xml``             an RSS feed of generated articles (``Site.bulk``); ``-etag.xml``
+                               the same with an ETag
 ``/bad/slow``                  answers after ``Site.slow_seconds``
 ``/bad/500``, ``/bad/404``     errors
 ``/bad/huge``                  a streamed body of ``Site.huge_bytes``
@@ -67,7 +69,7 @@ API_KEY = "test-key-5f2b"
 
 @dataclass(frozen=True)
 class Article:
-    section: str  # "news", "valley", "pages", "metro", "unlisted", "bulk"
+    section: str  # "news", "valley", "pages", "metro", "unlisted", "quirks", "bulk"
     slug: str
     outlet: str
     title: str
@@ -81,7 +83,9 @@ class Article:
         return f"/{self.section}/{self.slug}"
 
 
-def _a(section: str, slug: str, outlet: str, title: str, author: str, when: str, *paras: str) -> Article:
+def _a(
+    section: str, slug: str, outlet: str, title: str, author: str, when: str, *paras: str
+) -> Article:
     return Article(section, slug, outlet, title, author, when, tuple(paras))
 
 
@@ -102,8 +106,8 @@ ARTICLES: tuple[Article, ...] = (
         (
             "Riverbend city council voted on Tuesday to build a tram line linking the harbour "
             "to the northern suburbs.",
-            "The line will have 14 stops and is expected to cost $85 million, according to the "
-            "council's transport committee.",
+            "The Riverbend tram line will have 14 stops and is expected to cost $85 million, "
+            "according to the council's transport committee.",
             "Councillor Maria Okafor, who chairs the committee, said the first trams would carry "
             "passengers in 2027.",
             "Opponents argued that the money should go to bus services instead, but the motion "
@@ -122,8 +126,8 @@ ARTICLES: tuple[Article, ...] = (
         "The Kestrel Bay ferry company will add six night sailings a week from June, its chief "
         "executive said on Friday.",
         "Tickets for the late crossings will cost $4, the same as the daytime fare.",
-        "The company carried 1.3 million passengers last year, up from 1.1 million the year "
-        "before, according to its annual report.",
+        "The Kestrel Bay ferry company carried 1.3 million passengers last year, up from "
+        "1.1 million the year before, according to its annual report.",
     ),
     _a(
         "news",
@@ -136,7 +140,7 @@ ARTICLES: tuple[Article, ...] = (
         "that cost $6 million.",
         "The building now holds 40,000 books and a new reading room for children, the library "
         "service said.",
-        "Volunteers helped carry the collection back from a temporary warehouse over two weeks.",
+        "Volunteers helped carry the collection back from a temporary warehouse in Quay Street.",
     ),
     # --- Valley Ledger (Atom) ------------------------------------------------------------
     _a(
@@ -176,9 +180,12 @@ ARTICLES: tuple[Article, ...] = (
         "2025-03-11T12:20:00+00:00",
         "Councillors in Riverbend have approved plans for a tram line between the harbour and "
         "the northern suburbs.",
-        "The tram line, with 14 stops, is budgeted at $85 million, the transport committee said.",
+        "The new Riverbend tram line, with 14 stops, is budgeted at $85 million, the transport "
+        "committee said.",
         "The first passenger services are planned for 2027, committee chair Maria Okafor told "
         "reporters.",
+        "Bus routes that run alongside the tram will be reviewed once the line opens, the "
+        "committee added.",
     ),
     _a(
         "pages",
@@ -189,7 +196,9 @@ ARTICLES: tuple[Article, ...] = (
         "2025-03-07T09:00:00+00:00",
         "Millbrook General Hospital opened a new wing with 200 beds on Thursday, the health "
         "board said.",
-        "The wing took three years to build and cost $120 million.",
+        "The Millbrook wing took three years to build and cost $120 million.",
+        "Patients will begin moving from the old surgical ward next week, according to the "
+        "hospital's chief nurse.",
     ),
     # --- Metro Daily (sitemap and sitemap index) -----------------------------------------
     _a(
@@ -202,6 +211,7 @@ ARTICLES: tuple[Article, ...] = (
         "The Ashford school district has hired 120 new teachers ahead of the autumn term, its "
         "superintendent said.",
         "Class sizes in primary schools will fall to an average of 24 pupils, the district said.",
+        "Most of the new teachers have just finished their training at colleges in the region.",
     ),
     _a(
         "metro",
@@ -213,6 +223,8 @@ ARTICLES: tuple[Article, ...] = (
         "The covered market hall in Riverbend will close for four months from April while its "
         "roof is repaired, the council said.",
         "Traders will move to a temporary site on Quay Street during the work.",
+        "The hall was built in 1894 and has not had a new roof since the 1960s, according to "
+        "the council.",
     ),
     _a(
         "metro",
@@ -224,6 +236,7 @@ ARTICLES: tuple[Article, ...] = (
         "The footbridge over the Ashford canal reopened on Monday after repairs costing "
         "$2 million, the council said.",
         "Cyclists must dismount on the bridge under new rules.",
+        "The old footbridge had been closed since a barge struck one of its supports last autumn.",
     ),
     # --- never listed by any source: only reachable as a link ---------------------------
     _a(
@@ -243,6 +256,30 @@ ARTICLES: tuple[Article, ...] = (
         "Traders at the Riverbend market hall have asked the council for a rent holiday during "
         "the roof repairs.",
     ),
+    # --- pages that trip known engine bugs (see the strict xfail tests) ------------------
+    _a(
+        "quirks",
+        "short-notice",
+        METRO,
+        "Lowmoor pool closes for a week",
+        "Owen Marsh",
+        "2025-03-04T06:00:00+00:00",
+        "The Lowmoor swimming pool will close for seven days from Monday, the council said.",
+        "Swimmers can use the Carden pool instead.",
+    ),
+    _a(
+        "quirks",
+        "lowmoor-flood",
+        METRO,
+        "Families leave homes as the Lowmoor river rises",
+        "Owen Marsh",
+        "2025-03-03T06:00:00+00:00",
+        "At least 40 families left their homes near the Lowmoor river on Sunday as the water "
+        "rose, the fire service said.",
+        "Crews from three stations pumped water from streets in the lower town through the "
+        "night, according to the fire service.",
+        "The Lowmoor river is expected to fall again by Wednesday, forecasters said.",
+    ),
 )
 
 BY_PATH = {a.path: a for a in ARTICLES}
@@ -257,6 +294,7 @@ class Review:
     published: str
     title: str
     body: tuple[str, ...]
+    rating_value: int = 1  # on a scale of 1 (false) to 5 (true)
 
     @property
     def path(self) -> str:
@@ -278,6 +316,19 @@ REVIEWS: tuple[Review, ...] = (
             "supplies will continue as normal throughout the spring.",
             "A ban on garden hosepipes is in force, which may explain part of the confusion.",
         ),
+    ),
+    Review(
+        "old-town-library-books",
+        "The renovated Old Town library in Riverbend holds 40,000 books.",
+        "True",
+        "Riverbend library service",
+        "2025-03-15",
+        "Yes, the Old Town library reopened with 40,000 books",
+        (
+            "A post by the library service says the reopened building holds 40,000 books.",
+            "Claimwatch checked the figure against the catalogue published by the service.",
+        ),
+        rating_value=5,
     ),
 )
 
@@ -315,6 +366,7 @@ class Site:
     private_base: str = "http://127.0.0.2:9"  # where /bad/to-private sends the client
     api_key: str = API_KEY
     fail_paths: set[str] = field(default_factory=set)  # answer 500
+    flaky: dict[str, int] = field(default_factory=dict)  # path → 503 answers still to give
     slow_paths: dict[str, float] = field(default_factory=dict)  # path → delay in seconds
     slow_bulk_from: int | None = None  # bulk articles from this index on are delayed…
     slow_bulk_seconds: float = 30.0  # …by this long
@@ -399,7 +451,7 @@ def claimreview_html(review: Review, base: str) -> str:
         "author": {"@type": "Organization", "name": "Claimwatch", "url": base + "/"},
         "reviewRating": {
             "@type": "Rating",
-            "ratingValue": 1,
+            "ratingValue": review.rating_value,
             "bestRating": 5,
             "worstRating": 1,
             "alternateName": review.rating,
@@ -626,8 +678,11 @@ def make_app(site: Site) -> web.Application:
         delay = site.slow_paths.get(request.path)
         if delay:
             await asyncio.sleep(delay)
-        if request.path in site.fail_paths:
-            response: web.StreamResponse = web.Response(status=500, text="Internal Server Error")
+        if site.flaky.get(request.path, 0) > 0:
+            site.flaky[request.path] -= 1
+            response: web.StreamResponse = web.Response(status=503, text="Try again later")
+        elif request.path in site.fail_paths:
+            response = web.Response(status=500, text="Internal Server Error")
         else:
             try:
                 response = await handler(request)
@@ -642,13 +697,15 @@ def make_app(site: Site) -> web.Application:
 
     # --- feeds ---------------------------------------------------------------------------
     def courier_feed(request: web.Request) -> str:
-        return rss_xml(
-            COURIER, _base(request), _items(_base(request), _section(site, "news"))
-        )
+        return rss_xml(COURIER, _base(request), _items(_base(request), _section(site, "news")))
 
     async def rss(request: web.Request) -> web.Response:
         body = courier_feed(request)
-        etag = '"courier-' + hashlib.sha256(f"{site.feed_version}{body}".encode()).hexdigest()[:12] + '"'
+        etag = (
+            '"courier-'
+            + hashlib.sha256(f"{site.feed_version}{body}".encode()).hexdigest()[:12]
+            + '"'
+        )
         if request.headers.get("If-None-Match") == etag or (
             "If-None-Match" not in request.headers
             and request.headers.get("If-Modified-Since") == _FEED_MODIFIED
@@ -668,12 +725,19 @@ def make_app(site: Site) -> web.Application:
 
     async def bulk_feed(request: web.Request) -> web.Response:
         base = _base(request)
-        return _xml(rss_xml("Generated Gazette", base, _items(base, site.bulk)), "application/rss+xml")
+        body = rss_xml("Generated Gazette", base, _items(base, site.bulk))
+        if request.path.endswith("-etag.xml"):
+            etag = '"bulk-' + hashlib.sha256(body.encode()).hexdigest()[:12] + '"'
+            if request.headers.get("If-None-Match") == etag:
+                return web.Response(status=304, headers={"ETag": etag})
+            return _xml(body, "application/rss+xml", ETag=etag)
+        return _xml(body, "application/rss+xml")
 
     r.add_get("/rss.xml", rss)
     r.add_get("/plain-rss.xml", plain_rss)
     r.add_get("/atom.xml", atom)
     r.add_get("/bulk/feed.xml", bulk_feed)
+    r.add_get("/bulk/feed-etag.xml", bulk_feed)
 
     # --- sitemaps ------------------------------------------------------------------------
     async def sitemap_news(request: web.Request) -> web.Response:
@@ -707,9 +771,13 @@ def make_app(site: Site) -> web.Application:
         article = next((a for a in site.articles if a.path == path), None)
         if article is None:
             article = next((a for a in site.bulk if a.path == path), None)
-            if article is not None and site.slow_bulk_from is not None:
-                if site.bulk.index(article) >= site.slow_bulk_from:
-                    await asyncio.sleep(site.slow_bulk_seconds)
+            slow_from = site.slow_bulk_from
+            if (
+                article is not None
+                and slow_from is not None
+                and int(article.slug[-4:]) >= slow_from
+            ):
+                await asyncio.sleep(site.slow_bulk_seconds)
         if article is None:
             raise web.HTTPNotFound(text="Not found")
         html = article_html(article, _base(request))
@@ -722,9 +790,18 @@ def make_app(site: Site) -> web.Application:
         html = claimreview_html(review, _base(request))
         return web.Response(text=html, content_type="text/html", charset="utf-8")
 
-    for section in ("news", "valley", "pages", "metro", "unlisted", "bulk"):
+    for section in ("news", "valley", "pages", "metro", "unlisted", "quirks", "bulk"):
         r.add_get(f"/{section}/{{slug}}", page)
     r.add_get("/factcheck/{slug}", factcheck)
+
+    async def factcheck_feed(request: web.Request) -> web.Response:
+        base = _base(request)
+        items = [
+            (x.title, base + x.path, x.published + "T09:00:00+00:00", x.claim) for x in site.reviews
+        ]
+        return _xml(rss_xml("Claimwatch", base, items), "application/rss+xml")
+
+    r.add_get("/factcheck-feed.xml", factcheck_feed)
 
     # --- the fact-check API --------------------------------------------------------------
     async def claims_search(request: web.Request) -> web.Response:
@@ -787,8 +864,18 @@ def make_app(site: Site) -> web.Application:
         items = [
             ("Redirected", base + "/bad/to-private", "2025-03-13T08:00:00+00:00", "x"),
             ("Other loopback", site.private_base + "/direct", "2025-03-13T08:00:00+00:00", "x"),
-            ("Localhost", f"http://localhost:{port}/news/riverbend-tram-line", "2025-03-13T08:00:00+00:00", "x"),
-            ("IPv6 loopback", f"http://[::1]:{port}/news/riverbend-tram-line", "2025-03-13T08:00:00+00:00", "x"),
+            (
+                "Localhost",
+                f"http://localhost:{port}/news/riverbend-tram-line",
+                "2025-03-13T08:00:00+00:00",
+                "x",
+            ),
+            (
+                "IPv6 loopback",
+                f"http://[::1]:{port}/news/riverbend-tram-line",
+                "2025-03-13T08:00:00+00:00",
+                "x",
+            ),
             ("Fine", base + "/news/old-town-library-reopens", "2025-03-13T08:00:00+00:00", "x"),
         ]
         return _xml(rss_xml("Mixed Links", base, items), "application/rss+xml")
