@@ -29,8 +29,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(event, default=str, ensure_ascii=False)
 
 
+class _OneLineReconnects(logging.Filter):
+    """discord.py logs every reconnect attempt with a full traceback; keep one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("Attempting a reconnect"):
+            exc = record.exc_info[1]
+            record.msg = f"{record.msg} ({type(exc).__name__}: {exc})"
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def configure_logging(level: str | int, fmt: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_OneLineReconnects())
     if fmt.lower() == "json":
         handler.setFormatter(JsonFormatter())
     else:

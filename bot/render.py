@@ -117,12 +117,14 @@ def render_check(
     )
     desc = [_quote(result.claim, 600), VERDICT_LINES[result.verdict]]
     summary = result.cross_reference()
-    if summary:
+    if summary and result.verdict is not Verdict.UNVERIFIED:
         desc.append(f"**{clip(summary, 900)}**")
     if jump_url:
         desc.append(f"[checked message]({jump_url})")
     embed.description = clip("\n".join(desc), LIMITS["description"])
     shown = [m for m in result.matches if m.stance is not Stance.RELATED][:MAX_MATCHES_SHOWN]
+    if result.verdict is Verdict.UNVERIFIED:
+        shown = []  # nothing counted: citing a source would read as evidence
     if len(shown) < MAX_MATCHES_SHOWN and result.verdict is not Verdict.UNVERIFIED:
         shown += [m for m in result.matches if m.stance is Stance.RELATED][
             : MAX_MATCHES_SHOWN - len(shown)

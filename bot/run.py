@@ -11,7 +11,7 @@ import discord
 
 from bot.client import make_bot
 from bot.ratelimit import RateLimits
-from bot.service import Service
+from bot.service import GatewayError, Service
 from bot.settings import Settings
 from checks.engine import Engine
 from checks.errors import CheckError
@@ -159,6 +159,8 @@ def run_bot(
 
     try:
         asyncio.run(main())
+    except GatewayError as exc:
+        raise BotStartError(str(exc)) from None
     except discord.LoginFailure:
         raise BotStartError("Discord rejected the token in CROSSCHECK_DISCORD_TOKEN") from None
     except discord.PrivilegedIntentsRequired:

@@ -23,9 +23,13 @@ from checks.errors import CheckError, StoreError
 if TYPE_CHECKING:
     from bot.client import CrosscheckBot
 
-__all__ = ["Service"]
+__all__ = ["GatewayError", "Service"]
 
 log = logging.getLogger(__name__)
+
+
+class GatewayError(Exception):
+    """The Discord gateway could not be reached or did not answer; the message says which."""
 
 
 class Service:
@@ -40,7 +44,9 @@ class Service:
         shutdown_timeout: float = 20.0,
         bot: CrosscheckBot | None = None,
         lease_seconds: float = 120.0,
+        ready_timeout: float = 60.0,
     ) -> None:
+        self.ready_timeout = ready_timeout
         self.engine = engine
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease_seconds = lease_seconds
@@ -91,16 +97,41 @@ class Service:
         if self.ingest_every > 0:
             tasks.append(asyncio.create_task(self._ingest_loop(), name="ingest"))
         bot_task: asyncio.Task[None] | None = None
-        if self.bot is not None and token is not None:
-            bot_task = asyncio.create_task(self.bot.start(token, reconnect=True), name="discord")
         stopper = asyncio.create_task(self.stop.wait(), name="stop")
         try:
+            if self.bot is not None and token is not None:
+                bot_task = await self._connect(token, stopper)
             waiting = {stopper} | ({bot_task} if bot_task else set())
             done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             if bot_task is not None and bot_task in done:
-                bot_task.result()  # a start failure (bad token, unreachable) raises here
+                bot_task.result()  # the connection ended for good: say why
         finally:
             await self._shutdown(runner, tasks, bot_task, stopper)
+
+    async def _connect(self, token: str, stopper: asyncio.Task[bool]) -> asyncio.Task[None]:
+        """Log in (a bad token fails here), then connect and wait for the first READY; until
+        then any failure, or silence, is one GatewayError instead of a library traceback."""
+        assert self.bot is not None
+        await self.bot.login(token)
+        task = asyncio.create_task(self.bot.connect(reconnect=True), name="discord")
+        ready = asyncio.create_task(self.bot.wait_until_ready(), name="ready")
+        try:
+            done, _ = await asyncio.wait(
+                {task, ready, stopper},
+                timeout=self.ready_timeout,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            ready.cancel()
+        if task in done:
+            exc = task.exception()
+            raise GatewayError(f"cannot reach the Discord gateway: {exc or 'connection closed'}")
+        if not done:
+            task.cancel()
+            raise GatewayError(
+                f"no answer from the Discord gateway within {self.ready_timeout:g} seconds"
+            )
+        return task
 
     async def _shutdown(
         self,

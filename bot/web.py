@@ -524,5 +524,6 @@ async def start_web(state: WebState, *, host: str, port: int) -> web.AppRunner:
     await runner.setup()
     site = web.TCPSite(runner, host=host, port=port)
     await site.start()
-    log.warning("web surface on http://%s:%s (healthz, readyz, metrics)", host, port)
+    bound = runner.addresses[0][1] if runner.addresses else port
+    log.warning("web surface on http://%s:%s (healthz, readyz, metrics)", host, bound)
     return runner

@@ -38,8 +38,8 @@ def decide(matches: Sequence[Match], settings: VerdictSettings | None = None) ->
     # fact-checks speak first; then the most relevant match of each source
     ordered = sorted(matches, key=lambda m: (m.citation.review is None, -m.score))
     for m in ordered:
-        if m.stance is Stance.RELATED or m.citation.source in voice:
-            continue
+        if m.stance is Stance.RELATED or m.citation.source in voice or m.citation.weight <= 0:
+            continue  # a weight of 0 means the source is heard but never counted
         boost = s.factcheck_boost if m.citation.review else 1.0
         voice[m.citation.source] = (m.stance, m.citation.weight * m.score * boost)
         says = next((n.source_says for n in m.notes if n.conflict and n.source_says), None)

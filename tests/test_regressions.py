@@ -12,7 +12,7 @@ from checks.store.sqlite import SQLiteStore
 
 
 def test_an_unbounded_figure_survives_the_store(tmp_path: Path) -> None:
-    """"more than 30,000" has no upper bound; it was serialised as null and failed to load."""
+    """ "more than 30,000" has no upper bound; it was serialised as null and failed to load."""
     text = "Officials said more than 30,000 troops were sent to the border last week."
     store = SQLiteStore(tmp_path / "s.db")
     article = Article(

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.render import render_check, render_error, render_link, render_sources
 from bot.replies import RATE_LIMITED, user_message
-from checks.engine import is_link
+from checks.engine import is_link, validate_claim
 from checks.errors import CheckError
 from checks.models import CheckResult, GuildConfig, LinkCheckResult, Verdict
 
@@ -191,6 +191,14 @@ class CheckCog(commands.Cog):
             self.bot.note_rate_limited(limited)
             await interaction.response.send_message(RATE_LIMITED[limited], ephemeral=True)
             return
+        if text is not None:
+            try:  # a claim that cannot be checked is told to the asker alone, before deferring
+                validate_claim(text)
+            except CheckError as exc:
+                await interaction.response.send_message(
+                    embed=render_error(user_message(exc)), ephemeral=True
+                )
+                return
         guild = await self._guild(interaction.guild_id)
         ephemeral = guild.visibility == "ephemeral"
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
