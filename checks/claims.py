@@ -10,7 +10,6 @@ people and organisations it names.
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -135,18 +134,15 @@ def _is_heading_or_caption(line: str) -> bool:
 # --------------------------------------------------------------------------- splitting
 
 
-_local = threading.local()
+def _split_line(line: str) -> list[str]:
+    """Sentences of one line, whose concatenation is the line itself (sentencex keeps the
+    spaces between sentences), so offsets can be counted exactly."""
+    import sentencex
 
-
-def _segmenter() -> object:
-    """One segmenter per thread: a pysbd Segmenter keeps per-call state and is not thread-safe
-    (shared across ingest threads it silently loses sentences)."""
-    seg = getattr(_local, "segmenter", None)
-    if seg is None:
-        import pysbd
-
-        seg = _local.segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
-    return seg
+    parts = list(sentencex.segment("en", line))
+    if "".join(parts) != line:  # never seen; keep exact offsets whatever the library does
+        return [line]
+    return parts
 
 
 @dataclass(frozen=True)
@@ -158,7 +154,6 @@ class _Span:
 
 def _sentences(text: str) -> Iterator[_Span]:
     """Sentences with exact offsets into ``text``; one line (paragraph) at a time."""
-    seg = _segmenter()
     offset = 0
     for line in text.split("\n"):
         line_start = offset
@@ -170,13 +165,14 @@ def _sentences(text: str) -> Iterator[_Span]:
             continue
         if _is_heading_or_caption(stripped):
             continue
-        for span in seg.segment(line):  # type: ignore[attr-defined]
-            raw = span.sent
+        start_in_line = 0
+        for raw in _split_line(line):
             lead = len(raw) - len(raw.lstrip())
             body = raw.strip()
             if body:
-                start = line_start + span.start + lead
+                start = line_start + start_in_line + lead
                 yield _Span(start, start + len(body), body)
+            start_in_line += len(raw)
 
 
 _DATELINE = re.compile(

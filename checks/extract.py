@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from checks.claims import clean_text
 
@@ -30,6 +32,18 @@ def _parse_date(value: str | None) -> date | None:
         return None
 
 
+@functools.cache
+def _config() -> Any:
+    """trafilatura's defaults, except that a short article (a few sentences) is still taken
+    from the article element instead of falling back to the whole flattened page."""
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config["DEFAULT"]["MIN_EXTRACTED_SIZE"] = "50"
+    config["DEFAULT"]["MIN_OUTPUT_SIZE"] = "1"
+    return config
+
+
 def extract_html(html: str, *, url: str | None = None) -> Page:
     """The main text of a page without navigation, comments or furniture; empty when none."""
     import trafilatura
@@ -42,6 +56,7 @@ def extract_html(html: str, *, url: str | None = None) -> Page:
             include_tables=False,
             with_metadata=True,
             deduplicate=False,
+            config=_config(),
         )
     except Exception as exc:
         log.debug("extraction failed for %s: %s", url, exc)

@@ -37,14 +37,31 @@ class WebContext:
     store: Store
 
 
-async def _get(ctx: WebContext, url: str, accept: frozenset[str], source: str) -> FetchResult:
-    etag, modified = await asyncio.to_thread(ctx.store.get_validators, url)
+def _cache_key(source: str, url: str) -> str:
+    """Validators are kept per source: two sources reading one URL each get its content."""
+    return f"{source}\x1f{url}"
+
+
+async def _get(
+    ctx: WebContext, url: str, accept: frozenset[str], source: str, *, save: bool = True
+) -> FetchResult:
+    """A conditional GET. With ``save=False`` the caller stores the validators itself (with
+    :func:`_remember`) once everything the response led to was stored."""
+    key = _cache_key(source, url)
+    etag, modified = await asyncio.to_thread(ctx.store.get_validators, key)
     result = await ctx.fetcher.get(
         url, accept=accept, etag=etag, last_modified=modified, source=source
     )
-    if not result.not_modified and (result.etag or result.last_modified):
-        await asyncio.to_thread(ctx.store.set_validators, url, result.etag, result.last_modified)
+    if save:
+        await _remember(ctx, result, source, url)
     return result
+
+
+async def _remember(ctx: WebContext, result: FetchResult, source: str, url: str) -> None:
+    if not result.not_modified and (result.etag or result.last_modified):
+        await asyncio.to_thread(
+            ctx.store.set_validators, _cache_key(source, url), result.etag, result.last_modified
+        )
 
 
 async def fetch_page(
@@ -90,7 +107,7 @@ async def _pages(
 
     async def one(u: str) -> Doc | DocError | None:
         if skip_known:
-            known = await asyncio.to_thread(ctx.store.find_article, u)
+            known = await asyncio.to_thread(ctx.store.find_article, u, source)
             if known is not None:
                 return None
         async with sem:
@@ -131,12 +148,16 @@ def _feed_links(result: FetchResult, url: str, limit: int) -> list[str]:
 
 
 async def _feed(ctx: WebContext, cfg: FeedSource) -> AsyncIterator[Doc | DocError]:
-    result = await _get(ctx, cfg.url, FEED | XML, cfg.name)
+    result = await _get(ctx, cfg.url, FEED | XML, cfg.name, save=False)
     if result.not_modified:
         return
     links = await asyncio.to_thread(_feed_links, result, cfg.url, cfg.max_articles)
+    failed = False
     async for doc in _pages(ctx, links, source=cfg.name, skip_known=True):
-        yield doc
+        failed = failed or isinstance(doc, DocError)
+        yield doc  # the consumer stores it before asking for the next
+    if not failed:  # only now may "unchanged" mean "nothing left to fetch"
+        await _remember(ctx, result, cfg.name, cfg.url)
 
 
 # --------------------------------------------------------------------------- sitemaps
@@ -259,7 +280,7 @@ def claim_reviews(html: str, url: str) -> list[Review]:
 
 
 async def _claimreview_page(ctx: WebContext, url: str, source: str) -> Doc | DocError | None:
-    if await asyncio.to_thread(ctx.store.find_article, url):
+    if await asyncio.to_thread(ctx.store.find_article, url, source):
         return None
     try:
         result = await ctx.fetcher.get(url, accept=HTML, source=source)
@@ -288,20 +309,25 @@ async def _claimreview_page(ctx: WebContext, url: str, source: str) -> Doc | Doc
 
 async def _claimreview(ctx: WebContext, cfg: ClaimReviewSource) -> AsyncIterator[Doc | DocError]:
     urls = cfg.all_urls()
+    feed: FetchResult | None = None
     if cfg.feed:
-        result = await _get(ctx, cfg.feed, FEED | XML, cfg.name)
-        if not result.not_modified:
-            urls += await asyncio.to_thread(_feed_links, result, cfg.feed, cfg.max_articles)
+        feed = await _get(ctx, cfg.feed, FEED | XML, cfg.name, save=False)
+        if not feed.not_modified:
+            urls += await asyncio.to_thread(_feed_links, feed, cfg.feed, cfg.max_articles)
     sem = asyncio.Semaphore(PAGE_CONCURRENCY)
 
     async def one(u: str) -> Doc | DocError | None:
         async with sem:
             return await _claimreview_page(ctx, u, cfg.name)
 
+    failed = False
     for fut in asyncio.as_completed([one(u) for u in dict.fromkeys(urls)]):
         doc = await fut
         if doc is not None:
+            failed = failed or isinstance(doc, DocError)
             yield doc
+    if feed is not None and cfg.feed and not failed:
+        await _remember(ctx, feed, cfg.name, cfg.feed)
 
 
 async def collect_web(

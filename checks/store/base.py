@@ -73,8 +73,8 @@ class Store(Protocol):
     ) -> list[Candidate]:
         """Claims whose indexed terms match any of ``terms``, best first."""
 
-    def find_article(self, url: str) -> StoredArticle | None:
-        """The stored article whose URL or canonical URL is ``url``."""
+    def find_article(self, url: str, source: str | None = None) -> StoredArticle | None:
+        """The stored article whose URL or canonical URL is ``url`` (of ``source``, if given)."""
 
     def get_validators(self, url: str) -> tuple[str | None, str | None]:
         """The (ETag, Last-Modified) last seen for ``url``, for a conditional GET."""

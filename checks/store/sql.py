@@ -186,11 +186,13 @@ class SQLStore(ABC):
 
     # ------------------------------------------------------------------ reads
 
-    def find_article(self, url: str) -> StoredArticle | None:
+    def find_article(self, url: str, source: str | None = None) -> StoredArticle | None:
+        where = "(canonical_url = ? OR url = ?)" + (" AND source = ?" if source else "")
+        params = (url, url, source) if source else (url, url)
         rows = self._read(
-            "SELECT id, source, url, canonical_url, title FROM articles "
-            "WHERE canonical_url = ? OR url = ? ORDER BY id LIMIT 1",
-            (url, url),
+            f"SELECT id, source, url, canonical_url, title FROM articles WHERE {where} "
+            "ORDER BY id LIMIT 1",
+            params,
         )
         if not rows:
             return None
