@@ -92,7 +92,9 @@ class Service:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.stop.set)
-        runner = await start_web(self.state, host=self.host, port=self.port)
+        runner = await start_web(
+            self.state, host=self.host, port=self.port, shutdown_timeout=self.shutdown_timeout / 4
+        )
         tasks: list[asyncio.Task[None]] = []
         if self.ingest_every > 0:
             tasks.append(asyncio.create_task(self._ingest_loop(), name="ingest"))

@@ -249,11 +249,23 @@ async def _backlog_entry(state: WebState) -> dict[str, Any]:
 async def readyz(request: web.Request) -> web.Response:
     """Readiness: one entry per dependency; 503 naming the failing ones."""
     state = request.app[STATE]
+
+    async def bounded(name: str, probe: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+        try:
+            return await asyncio.wait_for(probe, STORE_TIMEOUT)
+        except TimeoutError:
+            return {"healthy": False, "error": f"{name} did not answer within {STORE_TIMEOUT:g}s"}
+
+    store, ingestion, backlog = await asyncio.gather(
+        bounded("the store", _store_entry(state)),
+        bounded("the store", _ingestion_entry(state)),
+        bounded("the store", _backlog_entry(state)),
+    )
     checks = {
-        "store": await _store_entry(state),
+        "store": store,
         "discord": _discord_entry(state),
-        "ingestion": await _ingestion_entry(state),
-        "review_backlog": await _backlog_entry(state),
+        "ingestion": ingestion,
+        "review_backlog": backlog,
     }
     if not state.accepting:
         checks["process"] = {"healthy": False, "error": "shutting down"}
@@ -268,7 +280,8 @@ async def metrics(request: web.Request) -> web.Response:
         latency = state.discord.latency()
         if latency == latency and latency < 1e6:  # not NaN or inf before the first heartbeat
             state.metrics.gateway_latency.set(latency)
-    body = generate_latest(state.metrics.registry)
+    # collecting reads the store (queue depth): off the event loop
+    body = await asyncio.to_thread(generate_latest, state.metrics.registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
@@ -288,10 +301,9 @@ async def _guard(
     given = request.headers.get("Authorization", "")
     expected = f"Bearer {state.api_token}"
     if not hmac.compare_digest(given.encode(), expected.encode()):
-        return _json(
-            {"error": "missing or wrong bearer token"},
-            status=401,
-        )
+        response = _json({"error": "missing or wrong bearer token"}, status=401)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="crosscheck"'
+        return response
     if not state.accepting:
         return _error(503, "shutting down")
     state.in_flight += 1
@@ -300,6 +312,11 @@ async def _guard(
         return await handler(request)
     except web.HTTPRequestEntityTooLarge:
         return _error(413, f"request body larger than {MAX_BODY:,} bytes")
+    except web.HTTPException as exc:  # wrong method or path: still a JSON error
+        response = _error(exc.status, exc.reason)
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     finally:
         state.in_flight -= 1
         if state.in_flight == 0:
@@ -335,7 +352,7 @@ async def api_check(request: web.Request) -> web.Response:
         return _error(400, f"unknown field(s): {', '.join(sorted(unknown))}")
     if (claim is None) == (url is None):
         return _error(400, 'give exactly one of "claim" or "url"')
-    if not isinstance(claim or url, str):
+    if not isinstance(claim if claim is not None else url, str):
         return _error(400, '"claim" and "url" must be strings')
     guild = body.get("guild_id")
     if guild is not None and not isinstance(guild, int):
@@ -518,9 +535,14 @@ def create_app(state: WebState) -> web.Application:
     return app
 
 
-async def start_web(state: WebState, *, host: str, port: int) -> web.AppRunner:
-    """Serve the app; returns the runner (``await runner.cleanup()`` to stop)."""
-    runner = web.AppRunner(create_app(state), access_log=None, handle_signals=False)
+async def start_web(
+    state: WebState, *, host: str, port: int, shutdown_timeout: float = 10.0
+) -> web.AppRunner:
+    """Serve the app; returns the runner (``await runner.cleanup()`` to stop, which waits at
+    most ``shutdown_timeout`` for open requests)."""
+    runner = web.AppRunner(
+        create_app(state), access_log=None, handle_signals=False, shutdown_timeout=shutdown_timeout
+    )
     await runner.setup()
     site = web.TCPSite(runner, host=host, port=port)
     await site.start()

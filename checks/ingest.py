@@ -255,6 +255,8 @@ async def ingest_source(
         if lease is not None:
             await asyncio.to_thread(lease.release, cfg.name)
     error = "; ".join(report.errors)[:1000] if report.errors else None
+    if report.stopped and error is None:  # not a success: the rest is still to be fetched
+        error = "stopped before finishing (shutdown); the rest follows on the next run"
     await asyncio.to_thread(store.record_ingest, cfg.name, error=error, at=datetime.now(UTC))
     if progress:
         progress(cfg.name, report.seen, report.seen)
