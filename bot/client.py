@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
@@ -71,6 +72,9 @@ class CrosscheckBot(commands.Bot):
         self.rate_limited: dict[str, int] = {"member": 0, "server": 0}
         self.metrics: Any = None  # bot.web.Metrics when the web surface runs
         self.desk = ReviewDesk(self)
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._reconciled = False
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
 
@@ -139,6 +143,28 @@ class CrosscheckBot(commands.Bot):
         while True:
             await self.ingest_once()
             await asyncio.sleep(self.ingest_every)
+
+    # ------------------------------------------------------------------ in-flight work
+
+    @contextlib.asynccontextmanager
+    async def working(self) -> AsyncIterator[None]:
+        """Count an interaction being handled, so shutdown can let it finish."""
+        self._busy += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._busy -= 1
+            if self._busy == 0:
+                self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait (bounded) until no interaction is being handled; False on timeout."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     # ------------------------------------------------------------------ hooks for cogs
 

@@ -8,6 +8,7 @@ from checks.errors import (
     ConfigError,
     FetchError,
     InputError,
+    ReviewError,
     SourceError,
     StoreError,
 )
@@ -33,6 +34,8 @@ def user_message(exc: CheckError) -> str:
         return (
             "A configured source is misconfigured; the server's admins have been told in the logs."
         )
+    if isinstance(exc, ReviewError):  # already resolved, someone else was first, no such item
+        return exc.message[:1].upper() + exc.message[1:] + "."
     if isinstance(exc, StoreError):
         return "Crosscheck's store is unavailable right now; please try again later."
     return "Something went wrong while checking; please try again later."

@@ -44,6 +44,14 @@ STATE_COLOURS = {
     ReviewState.RESOLVED: discord.Colour.green(),
     ReviewState.DISMISSED: discord.Colour.light_grey(),
 }
+_AS_VERDICT = {
+    "supported": Verdict.SUPPORTED,
+    "disputed": Verdict.DISPUTED,
+    "false": Verdict.DISPUTED,
+    "misleading": Verdict.DISPUTED,
+    "mixed": Verdict.MIXED,
+    "unverified": Verdict.UNVERIFIED,
+}
 MAX_RECONCILE = 200  # pending items looked at per server at start-up
 
 
@@ -301,10 +309,9 @@ class ReviewDesk:
             value=clip(f"**{item.moderator_verdict}** — [see their note]({jump_url})", 1024),
             inline=False,
         )
-        if item.moderator_verdict:
-            verdict = Verdict.__members__.get(item.moderator_verdict.upper())
-            if verdict is not None:
-                embed.colour = VERDICT_COLOURS[verdict]
+        verdict = _AS_VERDICT.get((item.moderator_verdict or "").casefold())
+        if verdict is not None:
+            embed.colour = VERDICT_COLOURS[verdict]
         try:
             await channel.get_partial_message(ask.message_id).edit(embed=embed)
         except discord.HTTPException as exc:

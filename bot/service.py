@@ -156,6 +156,8 @@ class Service:
             except Exception:
                 pass
         if self.bot is not None and not self.bot.is_closed():
+            if not await self.bot.wait_idle(deadline / 2):
+                log.warning("Discord interactions still running at shutdown; closing anyway")
             await self.bot.close()
         if bot_task is not None and not bot_task.done():
             bot_task.cancel()

@@ -589,7 +589,7 @@ class Engine:
             await asyncio.to_thread(self._store_moderator_verdict, new)
         elif item.state is ReviewState.RESOLVED:
             await asyncio.to_thread(
-                self.store.remove_article, moderator_source(new.guild_id), _review_url(new)
+                self.store.remove_article, moderator_source(new.guild_id), _review_key(new)
             )
         return new
 
@@ -609,7 +609,7 @@ class Engine:
         )
         doc = Doc(
             url=_review_url(item),
-            canonical_url=_review_url(item),
+            canonical_url=_review_key(item),
             title=f"Moderator review #{item.id}"
             + (f": {item.moderator_note}" if item.moderator_note else ""),
             text=item.claim,
@@ -767,6 +767,11 @@ def _overall(answers: Sequence[CheckResult]) -> Verdict:
     if supported:
         return Verdict.SUPPORTED
     return Verdict.UNVERIFIED
+
+
+def _review_key(item: ReviewItem) -> str:
+    """The stored verdict's fixed identity (its card may move; this does not)."""
+    return f"crosscheck://review/{item.guild_id}/{item.id}"
 
 
 def _review_url(item: ReviewItem) -> str:

@@ -175,7 +175,12 @@ def _entities_compatible(claim: ClaimFeatures, source: ClaimFeatures, share: flo
 def _factcheck(
     claim: ClaimFeatures, source: ClaimFeatures, review: Review, relevance: float, s: StanceSettings
 ) -> tuple[Stance, tuple[Note, ...]]:
-    """A fact-check rated the stored claim; the checked claim says the same or the opposite."""
+    """A fact-check rated the stored claim; the checked claim says the same or the opposite.
+
+    A rating is about one claim: it applies only to a near-restatement (relevance ≥ sure) or to
+    a claim all of whose named places, people and organisations the reviewed claim names too."""
+    if relevance < s.sure and not set(claim.entities) <= set(source.all_entities):
+        return Stance.RELATED, ()
     q = _quantities(claim, source, s.same_value_tolerance)
     if q.conflicts:  # a different figure: the rating was about another claim
         return Stance.RELATED, tuple(q.conflicts)

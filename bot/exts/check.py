@@ -46,6 +46,10 @@ class DisputeModal(discord.ui.Modal, title="Dispute this answer"):
         self.answer_id = answer_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        async with _bot(interaction).working():
+            await self._submit(interaction)
+
+    async def _submit(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
         try:
             await bot.disputed(
@@ -93,6 +97,10 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSW
         return cls(match["action"], int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        async with _bot(interaction).working():
+            await self._press(interaction)
+
+    async def _press(self, interaction: discord.Interaction) -> None:
         engine = _bot(interaction).engine
         answer = await engine.answer(self.answer_id)
         if answer is None:
@@ -175,7 +183,11 @@ class CheckCog(commands.Cog):
     async def _guild(self, guild_id: int | None) -> GuildConfig:
         return await self.engine.guild_config(guild_id) if guild_id else GuildConfig()
 
-    async def _answer(
+    async def _answer(self, interaction: discord.Interaction, **kwargs: Any) -> None:
+        async with self.bot.working():
+            await self._answer_now(interaction, **kwargs)
+
+    async def _answer_now(
         self,
         interaction: discord.Interaction,
         *,
@@ -260,6 +272,10 @@ class CheckCog(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """In a watched channel, answer a posted link only when it is clearly disputed."""
+        async with self.bot.working():
+            await self._watch(message)
+
+    async def _watch(self, message: discord.Message) -> None:
         if message.author.bot or message.guild is None or not message.content:
             return
         guild = await self._guild(message.guild.id)

@@ -107,6 +107,16 @@ async def _act(
     **kwargs: Any,
 ) -> ReviewItem | None:
     """One decision from a button or modal; exactly one response either way."""
+    async with _bot(interaction).working():
+        return await _decide(interaction, item_id, action, **kwargs)
+
+
+async def _decide(
+    interaction: discord.Interaction,
+    item_id: int,
+    action: ReviewAction,
+    **kwargs: Any,
+) -> ReviewItem | None:
     bot = _bot(interaction)
     await interaction.response.defer(ephemeral=True, thinking=True)
     try:
@@ -174,6 +184,12 @@ class ReviewCog(commands.GroupCog, group_name="review", group_description="Moder
         return await _check_moderator(interaction)
 
     async def send_to_review(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        async with self.bot.working():
+            await self._send_to_review(interaction, message)
+
+    async def _send_to_review(
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
         if not await _check_moderator(interaction):

@@ -386,9 +386,13 @@ class SQLStore(ABC):
                 ).fetchone()
             )
             if ask is not None and not duplicate:
+                # asked after the decision: that answer already leads with the moderators'
+                # verdict, so there is nothing to follow up (0 marks it done)
+                decided = not created and row["state"] == "resolved"
                 db.execute(
                     "INSERT INTO review_asks (item_id, guild_id, channel_id, message_id, "
-                    "answer_id, user_id, ephemeral, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "answer_id, user_id, ephemeral, followup_message_id, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         item_id,
                         guild_id,
@@ -397,6 +401,7 @@ class SQLStore(ABC):
                         ask.get("answer_id"),
                         ask.get("user_id"),
                         int(bool(ask.get("ephemeral"))),
+                        0 if decided else None,
                         now,
                     ),
                 )
