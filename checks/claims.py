@@ -9,6 +9,7 @@ people and organisations it names.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -189,7 +190,7 @@ def _is_check_worthy(sentence: str) -> bool:
     words = sentence.split()
     if len(words) < MIN_CLAIM_WORDS:
         return False
-    letters = sum(c.isalpha() for c in sentence)
+    letters = sum(map(str.isalpha, sentence))
     if letters < 0.5 * len(sentence.replace(" ", "")):
         return False  # mostly digits or symbols: tables, codes
     return len(content_terms(sentence)) >= 3
@@ -316,8 +317,13 @@ def _interval(value: float, bound: Bound) -> tuple[float, float]:
             return value * 0.995, value * 1.005
 
 
+_MAYBE_FIGURE = re.compile(rf"\d|\b(?:{_WORDNUM}|{_VAGUE}|{_VAGUE_PL}|dozen)", re.IGNORECASE)
+
+
 def quantities(text: str, date_spans: list[tuple[int, int]] | None = None) -> list[Quantity]:
     """Figures with the thing they count and how they are bounded."""
+    if not _MAYBE_FIGURE.search(text):
+        return []  # most sentences hold no figure: skip the full pattern
     spans = date_spans or []
     found: list[Quantity] = []
     for m in _QUANTITY.finditer(text):
@@ -497,24 +503,53 @@ def speaker(text: str) -> str | None:
     return None
 
 
-_ALIAS_RE = re.compile(
-    r"\b(?:"
-    + "|".join(re.escape(a) for a in sorted(lx.ENTITY_ALIASES, key=len, reverse=True))
-    + r")(?:['’]s)?(?![\w'’-])",
-    re.IGNORECASE,
-)
+_ALIAS_WORD = re.compile(r"[A-Za-z][\w.'’-]*")
+_ALIAS_MAX_WORDS = max(len(a.split()) for a in lx.ENTITY_ALIASES)
+_ALIAS_STARTS = frozenset(a.split()[0] for a in lx.ENTITY_ALIASES if " " in a)
+_POSSESSIVE = re.compile(r"['’]s$")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:-[a-z]+)?(?:[-\s]+[A-Z][a-z]+(?:-[a-z]+)?){0,3}\b")
 
 
+@functools.lru_cache(maxsize=4096)
+def _topic(title: str) -> tuple[str, ...]:
+    """A title's known places and organisations (every claim of an article asks again)."""
+    return tuple(dict.fromkeys(k for k, _, _ in _known_entities(title)))
+
+
+def _alias(surface: str) -> str | None:
+    """The canonical entity a run of words names, if it is a known alias."""
+    key = surface.lower().rstrip(",;:")
+    if key.endswith(("'s", "’s")):
+        key = key[:-2]
+    for k in (key, key.rstrip(".")):
+        canon = lx.ENTITY_ALIASES.get(k)
+        if canon is not None:
+            if (
+                k.replace(".", "") in lx.CASE_SENSITIVE_ALIASES
+                and not surface.rstrip(".").isupper()
+            ):
+                return None  # "us" and "who" are words; only "US" and "WHO" are names
+            return canon
+    return None
+
+
 def _known_entities(text: str) -> list[tuple[str, int, int]]:
+    """Known places and organisations, longest alias first ("North Korea" before "Korea"),
+    by dictionary look-ups over runs of up to a few words."""
+    words = [(m.group(0), m.start(), m.end()) for m in _ALIAS_WORD.finditer(text)]
     found = []
-    for m in _ALIAS_RE.finditer(text):
-        surface = m.group(0)
-        if surface.lower().replace(".", "") in lx.CASE_SENSITIVE_ALIASES and not surface.isupper():
-            continue
-        found.append(
-            (lx.ENTITY_ALIASES[re.sub(r"['’]s$", "", surface.lower())], m.start(), m.end())
-        )
+    i = 0
+    while i < len(words):
+        longest = _ALIAS_MAX_WORDS if words[i][0].lower() in _ALIAS_STARTS else 1
+        for n in range(min(longest, len(words) - i), 0, -1):
+            run = words[i : i + n]
+            canon = _alias(" ".join(w for w, _, _ in run))
+            if canon is not None:
+                found.append((canon, run[0][1], run[-1][2]))
+                i += n
+                break
+        else:
+            i += 1
     return found
 
 
@@ -541,7 +576,7 @@ def features(text: str, *, context: str = "") -> ClaimFeatures:
     pol, word, negated = polarity(text)
     ents = entities(text)
     # the title's places and organisations (not its other title-cased words)
-    topic = list(dict.fromkeys(k for k, _, _ in _known_entities(context))) if context else []
+    topic = list(_topic(context)) if context else []
     return ClaimFeatures(
         quantities=tuple(quantities(text, spans)),
         dates=tuple(refs),

@@ -209,6 +209,7 @@ async def ingest_source(
     stop: asyncio.Event | None = None,
     events: Events | None = None,
     lease: Lease | None = None,
+    only_due: bool = False,
 ) -> SourceReport:
     """Ingest one source; its failures are recorded on the report and in the store.
 
@@ -220,6 +221,13 @@ async def ingest_source(
     if lease is not None and not await asyncio.to_thread(lease.take, cfg.name):
         report.skipped = True
         return report
+    if lease is not None and only_due:
+        # the list of due sources may be stale: another worker may have just finished this one
+        last = await asyncio.to_thread(store.last_success, cfg.name)
+        if not is_due(cfg, last, datetime.now(UTC)):
+            await asyncio.to_thread(lease.release, cfg.name)
+            report.skipped = True
+            return report
     if progress:
         progress(cfg.name, 0, None)
     try:
@@ -307,7 +315,15 @@ async def ingest_all(
             if stop is not None and stop.is_set():
                 return SourceReport(cfg.name, stopped=True)
             return await ingest_source(
-                store, cfg, config, fetch, progress, stop=stop, events=events, lease=lease
+                store,
+                cfg,
+                config,
+                fetch,
+                progress,
+                stop=stop,
+                events=events,
+                lease=lease,
+                only_due=only_due,
             )
 
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from checks import lexicon as lx
@@ -27,6 +28,11 @@ def stem(word: str) -> str:
 
 def index_terms(text: str, entities: tuple[str, ...] | list[str] = ()) -> str:
     """The text stored in the full-text index for one claim."""
+    return _index_terms(text, tuple(entities))
+
+
+@functools.lru_cache(maxsize=1024)  # an article's title is indexed once per claim
+def _index_terms(text: str, entities: tuple[str, ...]) -> str:
     return " ".join([*tokens(text), *(entity_token(e) for e in entities)])
 
 

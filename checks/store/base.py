@@ -170,6 +170,9 @@ class Store(Protocol):
 
     def release_source(self, source: str, holder: str) -> None: ...
 
+    def last_success(self, source: str) -> datetime | None:
+        """When the source was last ingested without error."""
+
     def term_frequencies(self, terms: list[str]) -> dict[str, int]:
         """How many claims contain each term (for dropping terms too common to help)."""
 

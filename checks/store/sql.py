@@ -31,7 +31,7 @@ from checks.models import (
 from checks.store.base import AddResult, Candidate, StoredArticle
 from checks.text_index import index_terms
 
-__all__ = ["COPY_TABLES", "Cursor", "DuplicateRow", "Row", "SQLStore", "Tx"]
+__all__ = ["COPY_TABLES", "Cursor", "DuplicateRow", "Row", "SQLStore", "Tx", "table_key"]
 
 # tables `crosscheck db copy` moves, parents before children
 COPY_TABLES = (
@@ -143,9 +143,12 @@ class SQLStore(ABC):
             if same:
                 return AddResult(same["id"], added=False, claims=0)
             old = db.execute(
-                "SELECT id FROM articles WHERE source = ? AND canonical_url = ?",
+                "SELECT id, content_hash FROM articles WHERE source = ? AND canonical_url = ?",
                 (article.source, article.canonical_url),
             ).fetchone()
+            if old and old["content_hash"] == article.content_hash:
+                # another writer stored this very article between the two look-ups
+                return AddResult(old["id"], added=False, claims=0)
             if old:  # the page changed: replace it and its claims
                 db.execute("DELETE FROM claims WHERE article_id = ?", (old["id"],))
                 db.execute("DELETE FROM articles WHERE id = ?", (old["id"],))
@@ -334,6 +337,35 @@ class SQLStore(ABC):
         reason: str | None,
     ) -> tuple[ReviewItem, bool]:
         """The item for this claim, created if new; asking again raises its demand."""
+        args = dict(
+            guild_id=guild_id,
+            claim=claim,
+            claim_key=claim_key,
+            bot_verdict=bot_verdict,
+            result=result,
+            triggers=triggers,
+            actor_id=actor_id,
+            ask=ask,
+            reason=reason,
+        )
+        try:
+            return self._review_upsert(**args)  # type: ignore[arg-type]
+        except DuplicateRow:  # another process created the item meanwhile: join it
+            return self._review_upsert(**args)  # type: ignore[arg-type]
+
+    def _review_upsert(
+        self,
+        *,
+        guild_id: int,
+        claim: str,
+        claim_key: str,
+        bot_verdict: str,
+        result: dict[str, Any],
+        triggers: list[str],
+        actor_id: int | None,
+        ask: dict[str, Any] | None,
+        reason: str | None,
+    ) -> tuple[ReviewItem, bool]:
         now = _now()
         with self._tx() as db:
             row = db.execute(
@@ -595,6 +627,10 @@ class SQLStore(ABC):
             ).fetchone()
         return row is not None and row["holder"] == holder
 
+    def last_success(self, source: str) -> datetime | None:
+        rows = self._read("SELECT last_success FROM sources WHERE name = ?", (source,))
+        return _dt(rows[0]["last_success"]) if rows else None
+
     def release_source(self, source: str, holder: str) -> None:
         with self._tx() as db:
             db.execute(
@@ -646,6 +682,24 @@ class SQLStore(ABC):
 
     def _after_import(self, table: str) -> None:  # noqa: B027 - an optional hook
         """Hook: e.g. advance PostgreSQL's id sequences past imported ids."""
+
+    def rows_by_key(self, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """This store's rows with the same keys as ``rows`` (for verifying a copy)."""
+        cols = _COLUMNS[table]
+        names = ", ".join(_quote(c) for c in cols)
+        key = table_key(table)
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(rows), 200):
+            chunk = rows[start : start + 200]
+            match = " OR ".join(
+                "(" + " AND ".join(f"{_quote(k)} = ?" for k in key) + ")" for _ in chunk
+            )
+            params = [r[k] for r in chunk for k in key]
+            found += [
+                {c: r[c] for c in cols}
+                for r in self._read(f"SELECT {names} FROM {_table(table)} WHERE {match}", params)
+            ]
+        return found
 
     def table_count(self, table: str) -> int:
         return int(self._read(f"SELECT count(*) AS n FROM {_table(table)}")[0]["n"])
@@ -739,6 +793,19 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "at",
     ),
 }
+
+
+_KEYS: dict[str, tuple[str, ...]] = {
+    "sources": ("name",),
+    "http_cache": ("url",),
+    "api_cache": ("source", "query"),
+    "guild_settings": ("guild_id",),
+}
+
+
+def table_key(table: str) -> tuple[str, ...]:
+    """The columns that identify a row of ``table``."""
+    return _KEYS.get(table, ("id",))
 
 
 def _quote(column: str) -> str:
