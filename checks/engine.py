@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -73,6 +76,8 @@ class EngineSettings:
     verdict: VerdictSettings = field(default_factory=VerdictSettings)
     max_matches: int = 5  # matches shown in one answer
     moderator_weight: float = 3.0  # a server's moderator verdict, before the fact-check boost
+    # processes that split articles into claims while ingesting (0: threads only)
+    ingest_processes: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
 
 
 def open_store(db: str | Path, *, read_only: bool | None = None) -> Store:
@@ -131,6 +136,7 @@ class Engine:
         self.config = config or SourcesFile()
         self.settings = settings or EngineSettings()
         self.events = Events()
+        self._pool: ProcessPoolExecutor | None = None
         self._weights = {s.name: s.weight for s in self.config.sources}
         self._enabled = {s.name for s in self.config.enabled()}
 
@@ -140,7 +146,25 @@ class Engine:
         return cls(open_store(db, read_only=read_only), config)
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
         self.store.close()
+
+    def _cpu_pool(self) -> Executor | None:
+        """Worker processes for splitting articles into claims (CPU-bound; the GIL would
+        otherwise make ingestion single-core). Made on first use, kept until close()."""
+        if self.settings.ingest_processes <= 0:
+            return None
+        if self._pool is None:
+            try:
+                ctx = multiprocessing.get_context("forkserver")
+                self._pool = ProcessPoolExecutor(self.settings.ingest_processes, mp_context=ctx)
+            except (OSError, ValueError) as exc:
+                log.warning("no worker processes for ingestion (%s); using threads", exc)
+                self.settings = replace(self.settings, ingest_processes=0)
+                return None
+        return self._pool
 
     def fetcher(self) -> Fetcher:
         """A new HTTP client with this configuration's limits; close it when done."""
@@ -701,6 +725,7 @@ class Engine:
                 stop=stop,
                 events=self.events,
                 lease=lease,
+                cpu=self._cpu_pool(),
             )
 
     def ingest(self, progress: Progress | None = None, *, only_due: bool = False) -> IngestReport:

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -27,7 +28,7 @@ from checks.sources.config import (
     SourceConfig,
     SourcesFile,
 )
-from checks.sources.docs import Doc, DocError
+from checks.sources.docs import Doc, DocError, Finalize
 from checks.sources.files import read_files
 from checks.sources.web import WebContext, collect_web
 from checks.store.base import AddResult, Store
@@ -133,8 +134,11 @@ def is_due(cfg: SourceConfig, last_success: datetime | None, now: datetime) -> b
     return last_success is None or now - last_success >= timedelta(minutes=cfg.refresh_minutes)
 
 
-def store_doc(store: Store, source: str, doc: Doc) -> AddResult | None:
-    """Split a document into claims and store it; None when it was already stored."""
+def store_doc(
+    store: Store, source: str, doc: Doc, claims: list[Claim] | None = None
+) -> AddResult | None:
+    """Split a document into claims (unless ``claims`` were split already) and store it;
+    None when it was already stored."""
     if doc.reviews:  # a fact-check page: store each reviewed claim with its verdict
         result = None
         for i, review in enumerate(doc.reviews):
@@ -185,10 +189,37 @@ def store_doc(store: Store, source: str, doc: Doc) -> AddResult | None:
         text=doc.text,
         content_hash=digest,
     )
-    return store.add_article(article, split_claims(doc.text, title=doc.title))
+    if claims is None:
+        claims = split_claims(doc.text, title=doc.title)
+    return store.add_article(article, claims)
 
 
-async def _file_docs(cfg: FilesSource, config: SourcesFile) -> AsyncIterator[Doc | DocError]:
+def _split(text: str, title: str) -> list[Claim]:
+    """Runs in a worker process (module level, so it pickles)."""
+    return split_claims(text, title=title)
+
+
+async def _prepare(store: Store, source: str, doc: Doc, cpu: Executor | None) -> list[Claim] | None:
+    """Split a new article in a worker process, leaving the event loop's process free to fetch
+    and store; None (split later, in a thread) for fact-checks, known articles or no pool."""
+    if cpu is None or doc.reviews:
+        return None
+    known = await asyncio.to_thread(
+        store.has_article, source, doc.canonical_url, content_hash(doc.title, doc.text)
+    )
+    if known:
+        return None
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(cpu, _split, doc.text, doc.title)
+    except (BrokenExecutor, OSError) as exc:  # a dead pool must not stop ingestion
+        log.warning("claim-splitting process failed (%s); splitting in a thread", exc)
+        return None
+
+
+async def _file_docs(
+    cfg: FilesSource, config: SourcesFile
+) -> AsyncIterator[Doc | DocError | Finalize]:
     root = config.resolve(cfg.path)
     files = await asyncio.to_thread(lambda: list(read_files(root, source=cfg.name)))
     for f in files:
@@ -210,6 +241,7 @@ async def ingest_source(
     events: Events | None = None,
     lease: Lease | None = None,
     only_due: bool = False,
+    cpu: Executor | None = None,
 ) -> SourceReport:
     """Ingest one source; its failures are recorded on the report and in the store.
 
@@ -232,28 +264,52 @@ async def ingest_source(
         progress(cfg.name, 0, None)
     try:
         if isinstance(cfg, FilesSource):
-            docs: AsyncIterator[Doc | DocError] = _file_docs(cfg, config)
+            docs: AsyncIterator[Doc | DocError | Finalize] = _file_docs(cfg, config)
         elif isinstance(cfg, FactCheckApiSource):
             docs = _nothing()  # asked per check, not ingested
         else:
             docs = collect_web(WebContext(fetcher, store), cfg)
-        async for doc in docs:
-            report.seen += 1
-            if isinstance(doc, DocError):
-                report.errors.append(doc.error)
-            else:
-                result = await asyncio.to_thread(store_doc, store, cfg.name, doc)
+        # articles are split (in worker processes) and stored several at a time; the store
+        # serialises its own writes, each article still one transaction
+        limit = asyncio.Semaphore(PARALLEL_ARTICLES)
+        pending: set[asyncio.Task[None]] = set()
+
+        async def handle(doc: Doc) -> None:
+            try:
+                claims = await _prepare(store, cfg.name, doc, cpu)
+                result = await asyncio.to_thread(store_doc, store, cfg.name, doc, claims)
                 if result is not None and result.added:
                     report.added += 1
                     report.claims += result.claims
-            if progress:
-                progress(cfg.name, report.seen, None)
-            if stop is not None and stop.is_set():
-                report.stopped = True
-                break
-            if lease is not None and not await asyncio.to_thread(lease.keep, cfg.name):
-                report.errors.append("lost the ingestion lease to another worker; stopped")
-                break
+            finally:
+                limit.release()
+                if progress:
+                    progress(cfg.name, report.seen, None)
+
+        try:
+            async for doc in docs:
+                if isinstance(doc, Finalize):
+                    await _drain(pending)
+                    await doc.action()
+                    continue
+                report.seen += 1
+                if isinstance(doc, DocError):
+                    report.errors.append(doc.error)
+                    if progress:
+                        progress(cfg.name, report.seen, None)
+                else:
+                    await limit.acquire()
+                    task = asyncio.create_task(handle(doc))
+                    pending.add(task)
+                    task.add_done_callback(pending.discard)
+                if stop is not None and stop.is_set():
+                    report.stopped = True
+                    break
+                if lease is not None and not await asyncio.to_thread(lease.keep, cfg.name):
+                    report.errors.append("lost the ingestion lease to another worker; stopped")
+                    break
+        finally:
+            await _drain(pending)  # nothing half-done: every started article finishes
     except StoreError:
         raise  # the store failing stops everything: nothing else could be saved
     except CheckError as exc:
@@ -283,7 +339,19 @@ async def ingest_source(
     return report
 
 
-async def _nothing() -> AsyncIterator[Doc | DocError]:
+PARALLEL_ARTICLES = 8  # articles of one source being split and stored at once
+
+
+async def _drain(tasks: set[asyncio.Task[None]]) -> None:
+    """Wait for the articles in flight; the first failure (a store error, say) is raised."""
+    if tasks:
+        results = await asyncio.gather(*list(tasks), return_exceptions=True)
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r
+
+
+async def _nothing() -> AsyncIterator[Doc | DocError | Finalize]:
     return
     yield  # pragma: no cover - makes this an async generator
 
@@ -298,6 +366,7 @@ async def ingest_all(
     stop: asyncio.Event | None = None,
     events: Events | None = None,
     lease: Lease | None = None,
+    cpu: Executor | None = None,
 ) -> IngestReport:
     """Ingest the enabled sources (only those due, if asked); one failure never stops the rest."""
     await asyncio.to_thread(store.sync_sources, [s.as_source() for s in config.sources])
@@ -324,6 +393,7 @@ async def ingest_all(
                 events=events,
                 lease=lease,
                 only_due=only_due,
+                cpu=cpu,
             )
 
     try:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
 from checks.models import Review
 
-__all__ = ["Doc", "DocError"]
+__all__ = ["Doc", "DocError", "Finalize"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,3 +29,11 @@ class DocError:
 
     url: str
     error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finalize:
+    """Yielded last by a source: run ``action`` once every document before it is stored (e.g.
+    remember a feed's ETag, so that "unchanged" never hides an article not yet stored)."""
+
+    action: Callable[[], Awaitable[None]]

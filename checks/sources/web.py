@@ -20,7 +20,7 @@ from checks.extract import extract_html
 from checks.fetch import FEED, HTML, XML, Fetcher, FetchResult
 from checks.models import Review
 from checks.sources.config import ClaimReviewSource, FeedSource, PageSource, SitemapSource
-from checks.sources.docs import Doc, DocError
+from checks.sources.docs import Doc, DocError, Finalize
 from checks.store.base import Store
 
 __all__ = ["WebContext", "claim_reviews", "collect_web", "fetch_page"]
@@ -102,7 +102,7 @@ def _same_site(canonical: str | None, url: str) -> bool:
 
 async def _pages(
     ctx: WebContext, urls: Iterable[str], *, source: str, skip_known: bool
-) -> AsyncIterator[Doc | DocError]:
+) -> AsyncIterator[Doc | DocError | Finalize]:
     sem = asyncio.Semaphore(PAGE_CONCURRENCY)
 
     async def one(u: str) -> Doc | DocError | None:
@@ -147,7 +147,7 @@ def _feed_links(result: FetchResult, url: str, limit: int) -> list[str]:
     return links
 
 
-async def _feed(ctx: WebContext, cfg: FeedSource) -> AsyncIterator[Doc | DocError]:
+async def _feed(ctx: WebContext, cfg: FeedSource) -> AsyncIterator[Doc | DocError | Finalize]:
     result = await _get(ctx, cfg.url, FEED | XML, cfg.name, save=False)
     if result.not_modified:
         return
@@ -156,8 +156,8 @@ async def _feed(ctx: WebContext, cfg: FeedSource) -> AsyncIterator[Doc | DocErro
     async for doc in _pages(ctx, links, source=cfg.name, skip_known=True):
         failed = failed or isinstance(doc, DocError)
         yield doc  # the consumer stores it before asking for the next
-    if not failed:  # only now may "unchanged" mean "nothing left to fetch"
-        await _remember(ctx, result, cfg.name, cfg.url)
+    if not failed:  # once all is stored, "unchanged" may mean "nothing left to fetch"
+        yield Finalize(lambda: _remember(ctx, result, cfg.name, cfg.url))
 
 
 # --------------------------------------------------------------------------- sitemaps
@@ -193,7 +193,7 @@ def _parse_sitemap(content: bytes, url: str) -> tuple[list[tuple[str, str]], lis
     return pages, []
 
 
-async def _sitemap(ctx: WebContext, cfg: SitemapSource) -> AsyncIterator[Doc | DocError]:
+async def _sitemap(ctx: WebContext, cfg: SitemapSource) -> AsyncIterator[Doc | DocError | Finalize]:
     result = await ctx.fetcher.get(cfg.url, accept=XML | FEED, source=cfg.name)
     pages, children = _parse_sitemap(result.content, cfg.url)
     for child in children[:MAX_CHILD_SITEMAPS]:
@@ -307,7 +307,9 @@ async def _claimreview_page(ctx: WebContext, url: str, source: str) -> Doc | Doc
     )
 
 
-async def _claimreview(ctx: WebContext, cfg: ClaimReviewSource) -> AsyncIterator[Doc | DocError]:
+async def _claimreview(
+    ctx: WebContext, cfg: ClaimReviewSource
+) -> AsyncIterator[Doc | DocError | Finalize]:
     urls = cfg.all_urls()
     feed: FetchResult | None = None
     if cfg.feed:
@@ -327,12 +329,13 @@ async def _claimreview(ctx: WebContext, cfg: ClaimReviewSource) -> AsyncIterator
             failed = failed or isinstance(doc, DocError)
             yield doc
     if feed is not None and cfg.feed and not failed:
-        await _remember(ctx, feed, cfg.name, cfg.feed)
+        done, url = feed, cfg.feed
+        yield Finalize(lambda: _remember(ctx, done, cfg.name, url))
 
 
 async def collect_web(
     ctx: WebContext, cfg: FeedSource | PageSource | SitemapSource | ClaimReviewSource
-) -> AsyncIterator[Doc | DocError]:
+) -> AsyncIterator[Doc | DocError | Finalize]:
     """The documents of one web source. Errors of the source as a whole raise SourceError."""
     try:
         if isinstance(cfg, FeedSource):
