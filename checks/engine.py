@@ -158,8 +158,13 @@ class Engine:
             return None
         if self._pool is None:
             try:
-                ctx = multiprocessing.get_context("forkserver")
-                self._pool = ProcessPoolExecutor(self.settings.ingest_processes, mp_context=ctx)
+                ctx = multiprocessing.get_context("spawn")  # no lingering server if we are killed
+                self._pool = ProcessPoolExecutor(
+                    self.settings.ingest_processes,
+                    mp_context=ctx,
+                    initializer=_die_with_parent,
+                    initargs=(os.getpid(),),
+                )
             except (OSError, ValueError) as exc:
                 log.warning("no worker processes for ingestion (%s); using threads", exc)
                 self.settings = replace(self.settings, ingest_processes=0)
@@ -813,3 +818,20 @@ def _claims_to_review(link: LinkCheckResult) -> list[CheckResult]:
     """A disputed link answer: its claims that sources spoke about, or else its first claim."""
     spoken = [c for c in link.claims if c.verdict is not Verdict.UNVERIFIED]
     return spoken or list(link.claims[:1])
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a worker process: end when the process that started it ends, even by SIGKILL (the
+    pool's queues would otherwise keep an orphaned worker waiting forever). Linux only."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            return
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(0)
