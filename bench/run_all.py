@@ -6,7 +6,10 @@
   ``$CROSSCHECK_BENCH_DATA`` (default ``/work/shared/bench/clef2022-t2a-en``); skipped with a
   message when the data is absent;
 * speed at scale: ``bench/latency.py`` at 10,000, 100,000 and 1,000,000 claims (``--quick``: the
-  first two).
+  first two);
+* ingest throughput over loopback HTTP (``bench/ingest_http.py``), the web surface under a bounded
+  local load (``bench/web_load.py``), and SQLite against PostgreSQL at 100k/1M claims with one
+  and two ingestion workers (``bench/scale.py``).
 
 The README text between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` is replaced; without
 those markers a "## Benchmarks" section holding them is appended.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -101,6 +105,26 @@ def latency_section(sizes: list[int], n_queries: int) -> str:
     return "\n".join(out)
 
 
+def script_section(title: str, script: str, *args: str, timeout: float = 3600) -> str:
+    """Another benchmark script run as it is, its markdown output kept (or why it failed)."""
+    path = Path(__file__).resolve().parent / script
+    log(f"{script} {' '.join(args)} …")
+    try:
+        done = subprocess.run(
+            [sys.executable, str(path), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return f"**{title}** — `{script}` did not finish within {timeout / 60:.0f} min."
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"**{title}** — `{script}` failed: {tail}"
+    return f"**{title}**\n\n{done.stdout.strip()}"
+
+
 def write_readme(readme: Path, block: str) -> None:
     text = readme.read_text(encoding="utf-8") if readme.exists() else ""
     body = f"{START}\n{block.strip()}\n{END}"
@@ -132,7 +156,18 @@ def main(argv: list[str] | None = None) -> int:
         sizes = list(QUICK_SIZES if args.quick else latency.DEFAULT_SIZES)
 
     t0 = time.perf_counter()
-    parts = [retrieval_section(args.data, args.split), latency_section(sizes, args.queries)]
+    parts = [
+        retrieval_section(args.data, args.split),
+        latency_section(sizes, args.queries),
+        script_section("Ingest over HTTP", "ingest_http.py"),
+        script_section("Web surface under load", "web_load.py"),
+        script_section(
+            "SQLite and PostgreSQL side by side",
+            "scale.py",
+            "--sizes",
+            ",".join(str(n) for n in sizes if n >= 100_000) or "100000",
+        ),
+    ]
     took = time.perf_counter() - t0
     block = "\n\n".join(parts) + f"\n\n_`make bench` took {took / 60:.1f} min._"
     print(block)

@@ -80,6 +80,9 @@ class EngineSettings:
     ingest_processes: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
 
 
+POOL_AFTER = 20  # articles split in threads before worker processes are started
+
+
 def open_store(db: str | Path, *, read_only: bool | None = None) -> Store:
     """Open the store a ``--db`` value names: a SQLite file path, or a ``postgresql://`` DSN."""
     from checks.store.postgres import PostgresStore, is_postgres_dsn
@@ -137,6 +140,7 @@ class Engine:
         self.settings = settings or EngineSettings()
         self.events = Events()
         self._pool: ProcessPoolExecutor | None = None
+        self._split_count = 0
         self._weights = {s.name: s.weight for s in self.config.sources}
         self._enabled = {s.name for s in self.config.enabled()}
 
@@ -156,6 +160,9 @@ class Engine:
         otherwise make ingestion single-core). Made on first use, kept until close()."""
         if self.settings.ingest_processes <= 0:
             return None
+        self._split_count += 1
+        if self._pool is None and self._split_count <= POOL_AFTER:
+            return None  # a handful of articles: starting processes would cost more
         if self._pool is None:
             try:
                 ctx = multiprocessing.get_context("spawn")  # no lingering server if we are killed
@@ -730,7 +737,7 @@ class Engine:
                 stop=stop,
                 events=self.events,
                 lease=lease,
-                cpu=self._cpu_pool(),
+                cpu=self._cpu_pool,
             )
 
     def ingest(self, progress: Progress | None = None, *, only_due: bool = False) -> IngestReport:

@@ -49,6 +49,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int | None], None]  # (source name, done, total or None)
+CpuPool = Callable[[], Executor | None]  # worker processes for splitting, when worth having
 
 
 @dataclass
@@ -199,10 +200,11 @@ def _split(text: str, title: str) -> list[Claim]:
     return split_claims(text, title=title)
 
 
-async def _prepare(store: Store, source: str, doc: Doc, cpu: Executor | None) -> list[Claim] | None:
+async def _prepare(store: Store, source: str, doc: Doc, cpu: CpuPool | None) -> list[Claim] | None:
     """Split a new article in a worker process, leaving the event loop's process free to fetch
     and store; None (split later, in a thread) for fact-checks, known articles or no pool."""
-    if cpu is None or doc.reviews:
+    pool = cpu() if cpu is not None and not doc.reviews else None
+    if pool is None:
         return None
     known = await asyncio.to_thread(
         store.has_article, source, doc.canonical_url, content_hash(doc.title, doc.text)
@@ -211,7 +213,7 @@ async def _prepare(store: Store, source: str, doc: Doc, cpu: Executor | None) ->
         return None
     loop = asyncio.get_running_loop()
     try:
-        return await loop.run_in_executor(cpu, _split, doc.text, doc.title)
+        return await loop.run_in_executor(pool, _split, doc.text, doc.title)
     except (BrokenExecutor, OSError) as exc:  # a dead pool must not stop ingestion
         log.warning("claim-splitting process failed (%s); splitting in a thread", exc)
         return None
@@ -241,7 +243,7 @@ async def ingest_source(
     events: Events | None = None,
     lease: Lease | None = None,
     only_due: bool = False,
-    cpu: Executor | None = None,
+    cpu: CpuPool | None = None,
 ) -> SourceReport:
     """Ingest one source; its failures are recorded on the report and in the store.
 
@@ -366,7 +368,7 @@ async def ingest_all(
     stop: asyncio.Event | None = None,
     events: Events | None = None,
     lease: Lease | None = None,
-    cpu: Executor | None = None,
+    cpu: CpuPool | None = None,
 ) -> IngestReport:
     """Ingest the enabled sources (only those due, if asked); one failure never stops the rest."""
     await asyncio.to_thread(store.sync_sources, [s.as_source() for s in config.sources])
