@@ -123,7 +123,7 @@ _STAGES = (
 )
 STAGE_ROWS = (
     ("extraction", "extraction (trafilatura, htmldate)"),
-    ("sentences", "sentences (pysbd) and filters"),
+    ("sentences", "sentences (sentencex) and filters"),
     ("claim features", "claim features"),
     ("storing", "storing (one transaction each)"),
 )

@@ -11,7 +11,7 @@ million", "40 percent"); sentences of 8–30 words; 6–14 claims (about 10) per
 short title. Every claim gets real ``features(sentence,
 context=title)``; to use both cores they are computed in worker processes while the main process
 writes. The sentences are cut into claims by the generator itself rather than by
-``split_claims`` (pysbd), which the ingest measurement below covers. Built stores are cached in
+``split_claims`` (sentencex), which the ingest measurement below covers. Built stores are cached in
 ``bench/.cache`` (keyed by size, generator version and a hash of the engine code that shapes the
 index) together with their build statistics, so reruns only measure.
 
