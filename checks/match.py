@@ -29,9 +29,10 @@ class MatchSettings:
 
     candidates: int = 50  # claims taken from the full-text index before reranking
     max_terms: int = 32  # query terms kept (the rarest) for long inputs
-    prune_from: int = 20_000  # in a store this large or larger, for speed, a term found in...
-    common_fraction: float = 0.25  # ...more than this share of claims is dropped...
-    keep_common_below: int = 3  # ...unless fewer than this many rarer terms remain
+    # the index's work grows with the postings it reads, not with the store: query terms are
+    # taken rarest first while their claims add up to at most this many (at least min_terms)
+    posting_budget: int = 20_000
+    min_terms: int = 3
     min_relevance: float = 0.3  # below this a candidate is not a match at all
     topic_credit: float = 0.5  # a claim term found only in the candidate's title counts this much
     coverage_weight: float = 0.65  # relevance = coverage·w + fuzzy·(1 − w)
@@ -68,13 +69,28 @@ def relevance(
     """How much of the claim the candidate speaks to, in [0, 1]. Figures are left out:
     a different number is for stance to judge, not a reason to look elsewhere."""
     s = settings or MatchSettings()
-    mine = _terms_of(claim_text, claim_features.entities)
+    return _relevance(
+        _terms_of(claim_text, claim_features.entities),
+        candidate_text,
+        candidate_features,
+        idf or {},
+        s,
+    )
+
+
+def _relevance(
+    mine: set[str],
+    candidate_text: str,
+    candidate_features: ClaimFeatures,
+    idf: dict[str, float],
+    s: MatchSettings,
+) -> float:
     theirs = _terms_of(candidate_text, candidate_features.entities)
     # what the candidate's article is about (its title's places) half counts as said by it
     topic = {entity_token(e) for e in candidate_features.topic} - theirs
     if not mine:
         return 0.0
-    weights = {t: (idf or {}).get(t, 1.0) for t in mine}
+    weights = {t: idf.get(t, 1.0) for t in mine}
     total = sum(weights.values()) or 1.0
     covered = sum(w for t, w in weights.items() if t in theirs)
     covered += s.topic_credit * sum(w for t, w in weights.items() if t in topic)
@@ -103,9 +119,13 @@ def find_matches(
     if not present:
         return []
     present.sort(key=lambda t: freqs[t])
-    rare = [t for t in present if freqs[t] <= s.common_fraction * total]
-    chosen = rare if total >= s.prune_from and len(rare) >= s.keep_common_below else present
-    chosen = chosen[: s.max_terms]
+    chosen: list[str] = []
+    postings = 0
+    for t in present[: s.max_terms]:
+        if len(chosen) >= s.min_terms and postings + freqs[t] > s.posting_budget:
+            break
+        chosen.append(t)
+        postings += freqs[t]
     candidates = store.search(chosen, limit=s.candidates, exclude_sources=exclude_sources)
     if not candidates:
         return []
@@ -114,9 +134,10 @@ def find_matches(
         w = math.log(1 + (total + 1) / (f + 1))
         idf[stem(t) if not t.startswith("zz") else t] = w
     best_lexical = max(c.lexical for c in candidates) or 1.0
+    mine = _terms_of(text, features.entities)  # once per query, not per candidate
     scored = []
     for c in candidates:
-        rel = relevance(text, features, c.claim.text, c.claim.features, idf, s)
+        rel = _relevance(mine, c.claim.text, c.claim.features, idf, s)
         rank = rel + s.lexical_weight * (c.lexical / best_lexical)
         scored.append(Scored(c, rel, rank))
     scored.sort(key=lambda x: x.rank_score, reverse=True)

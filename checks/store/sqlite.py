@@ -182,8 +182,8 @@ _MIGRATIONS: list[str] = [
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
-# bm25 column weights: the sentence itself counts more than its article's title.
-_BM25_WEIGHTS = (1.0, 0.3)
+# bm25 column weights, the sentence and its title: the title counts for more (measured on
+_BM25_WEIGHTS = (1.0, 2.0)  # CheckThat! train, MAP@5 0.777 → 0.797; dev unchanged or better)
 
 
 class SQLiteStore(SQLStore):
@@ -308,21 +308,29 @@ class SQLiteStore(SQLStore):
             return []
         query = " OR ".join(_fts_phrase(t) for t in terms)
         exclude = list(exclude_sources)
-        where_src = f"AND a.source NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
+        where_src = f"WHERE a.source NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
+        w1, w2 = _BM25_WEIGHTS
+        # rank inside the index first, then read only the winners' rows (joining every
+        # matching row before sorting is what made common words slow in large stores)
+        fetch = limit * 4 if exclude else limit
         rows = self._read(
             f"""
+            WITH top AS (
+                SELECT rowid AS id, bm25(claims_fts, {w1}, {w2}) AS rank
+                FROM claims_fts WHERE claims_fts MATCH ? ORDER BY rank LIMIT ?
+            )
             SELECT c.id, c.article_id, c.position, c.start, c."end", c.text, c.features, c.review,
                    a.source, a.title, a.url, a.published, COALESCE(s.weight, 1.0) AS weight,
-                   -bm25(claims_fts, {_BM25_WEIGHTS[0]}, {_BM25_WEIGHTS[1]}) AS lexical
-            FROM claims_fts
-            JOIN claims c ON c.id = claims_fts.rowid
+                   -top.rank AS lexical
+            FROM top
+            JOIN claims c ON c.id = top.id
             JOIN articles a ON a.id = c.article_id
             LEFT JOIN sources s ON s.name = a.source
-            WHERE claims_fts MATCH ? {where_src}
-            ORDER BY bm25(claims_fts, {_BM25_WEIGHTS[0]}, {_BM25_WEIGHTS[1]})
+            {where_src}
+            ORDER BY top.rank
             LIMIT ?
             """,
-            (query, *exclude, limit),
+            (query, fetch, *exclude, limit),
         )
         return [_candidate(r) for r in rows]
 
