@@ -337,20 +337,28 @@ class PostgresStore(SQLStore):
         query = " || ".join("plainto_tsquery('english', ?)" for _ in terms)
         exclude = list(exclude_sources)
         where_src = f"AND a.source NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
+        fetch = limit * 4 if exclude else limit
+        # rank inside the index's matches first, then read only the winners' rows
         rows = self._read(
             f"""
-            WITH q AS (SELECT ({query}) AS q)
+            WITH q AS (SELECT ({query}) AS q),
+            top AS (
+                SELECT c.id, ts_rank_cd(c.tsv, q.q) AS lexical
+                FROM q, claims c WHERE c.tsv @@ q.q
+                ORDER BY lexical DESC, c.id LIMIT ?
+            )
             SELECT c.id, c.article_id, c.position, c.start, c."end", c.text, c.features, c.review,
                    a.source, a.title, a.url, a.published, COALESCE(s.weight, 1.0) AS weight,
-                   ts_rank_cd(c.tsv, q.q) AS lexical
-            FROM q, claims c
+                   top.lexical
+            FROM top
+            JOIN claims c ON c.id = top.id
             JOIN articles a ON a.id = c.article_id
             LEFT JOIN sources s ON s.name = a.source
-            WHERE c.tsv @@ q.q {where_src}
-            ORDER BY lexical DESC, c.id
+            {where_src.replace("AND", "WHERE", 1)}
+            ORDER BY top.lexical DESC, c.id
             LIMIT ?
             """,
-            (*terms, *exclude, limit),
+            (*terms, fetch, *exclude, limit),
         )
         return [_candidate(r) for r in rows]
 
