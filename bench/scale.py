@@ -425,7 +425,10 @@ def measure_checks(
     from checks.sources.config import SourcesFile
 
     load = os.getloadavg()[0]
-    store: Any = SQLiteStore(Path(target)) if backend == "sqlite" else PostgresStore(target)
+    # read-only: a store file that vanished is an error, not a new empty store
+    store: Any = (
+        SQLiteStore(Path(target), read_only=True) if backend == "sqlite" else PostgresStore(target)
+    )
     phase: dict[str, float] = {}
     searched: list[tuple[float, str, tuple[Any, ...]]] = []
 
@@ -522,6 +525,19 @@ def _ingest(engine: Any, n: int) -> dict[str, Any]:
     }
 
 
+def _copy_store(path: Path, n: int, dest: Path) -> None:
+    """Copy a cached store; if it was replaced meanwhile (``bench/latency.py`` rebuilds and
+    removes stale ones), copy the store of the same corpus that is there now."""
+    try:
+        shutil.copyfile(path, dest)
+    except FileNotFoundError:
+        found = sqlite_store(n, skip_build=True, exact=False, wait_s=0)
+        if found is None:
+            raise
+        log(f"{path.name} is gone; copying {found[0].name} (the same corpus) instead")
+        shutil.copyfile(found[0], dest)
+
+
 def measure_ingest(
     base: str, stores: list[tuple[int, Path | None, str | None]], n: int
 ) -> list[dict[str, Any]]:
@@ -543,7 +559,7 @@ def measure_ingest(
                     if backend == "sqlite":
                         db = folder / "store.db"
                         if sqlite_path is not None:
-                            shutil.copyfile(sqlite_path, db)
+                            _copy_store(sqlite_path, size, db)
                         engine = Engine(SQLiteStore(db), sources)
                         try:
                             r = _ingest(engine, n)
