@@ -22,7 +22,9 @@
    schema by one ``Engine.aingest(holder="w1", only_due=True)`` process, and by two processes
    (``w1``, ``w2``, each its own ``PostgresStore`` and ``Engine``) started together; each process
    first ingests a small warm-up feed of its own (imports, the engine's worker pool), then the
-   timed run starts on a shared signal. Every article must be stored exactly once.
+   timed run starts on a shared signal. Every article must be stored exactly once. This is done
+   with pages answering at once (CPU-bound) and after ``--page-delays`` seconds (a far-away site,
+   where one worker's fetch limits bound it); the machine's CPU use during each run is shown.
 
 ``--skip-build`` never builds a missing SQLite store (that size is left out); a cached store built
 by older engine code (another key in ``bench/.cache``) is used unless ``--exact-cache``, after
@@ -595,9 +597,10 @@ def measure_ingest(
 # --------------------------------------------------------------------------- workers
 
 
-def _serve_shards(n: int, feeds: int, warm: int, seed: int, ready: Any) -> None:
+def _serve_shards(n: int, feeds: int, warm: int, seed: int, delay: float, ready: Any) -> None:
     """(child process) ``n`` generated pages over ``feeds`` RSS feeds, feed k on 127.0.0.(k+1);
-    plus ``/warm/<w>.xml``: ``warm`` more pages per worker w (1 or 2)."""
+    plus ``/warm/<w>.xml``: ``warm`` more pages per worker w (1 or 2). Every page answers after
+    ``delay`` seconds (a far-away site)."""
     from aiohttp import web
     from web_fixtures import Site, make_app, rss_xml, synthetic_articles
 
@@ -605,6 +608,8 @@ def _serve_shards(n: int, feeds: int, warm: int, seed: int, ready: Any) -> None:
     shards = [articles[k:n:feeds] for k in range(feeds)]
     warmups = {1: articles[n : n + warm], 2: articles[n + warm :]}
     site = Site(bulk=articles)
+    if delay > 0:
+        site.slow_paths.update({a.path: delay for a in articles})
     app = make_app(site)
 
     def items(request: web.Request, chosen: list[Any]) -> list[tuple[str, str, str, str]]:
@@ -641,10 +646,12 @@ def _serve_shards(n: int, feeds: int, warm: int, seed: int, ready: Any) -> None:
 
 
 @contextmanager
-def shard_server(n: int, feeds: int, warm: int, seed: int = 11) -> Iterator[int]:
+def shard_server(
+    n: int, feeds: int, warm: int, delay: float = 0.0, seed: int = 11
+) -> Iterator[int]:
     ctx = mp.get_context("spawn")
     ready = ctx.Queue()
-    proc = ctx.Process(target=_serve_shards, args=(n, feeds, warm, seed, ready), daemon=True)
+    proc = ctx.Process(target=_serve_shards, args=(n, feeds, warm, seed, delay, ready), daemon=True)
     proc.start()
     try:
         yield ready.get(timeout=60)
@@ -737,8 +744,10 @@ def run_workers(base: str, dsn: str, folder: Path, workers: int, n: int) -> dict
     try:
         for _ in procs:
             ready.get(timeout=180)
+        cpu0 = _cpu_times()
         go.set()
         results = [out.get(timeout=600) for _ in procs]
+        cpu1 = _cpu_times()
     finally:
         for p in procs:
             p.join(30)
@@ -772,15 +781,36 @@ def run_workers(base: str, dsn: str, folder: Path, workers: int, n: int) -> dict
         "errors": [e for r in results for e in r["errors"]],
         "seconds": round(wall, 2),
         "articles_per_s": round(added / wall, 1) if wall else None,
+        # the whole machine's CPUs busy during the run (workers, their pools, PostgreSQL, site)
+        "cpu_busy": _busy(cpu0, cpu1),
         "load_avg_1m": round(load, 2),
     }
 
 
-def measure_workers(base: str, n: int, feeds: int, repeat: int) -> list[dict[str, Any]]:
+def _cpu_times() -> tuple[int, int] | None:
+    """(busy, total) jiffies of all CPUs, from /proc/stat (Linux)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
+
+
+def _busy(a: tuple[int, int] | None, b: tuple[int, int] | None) -> float | None:
+    if a is None or b is None or b[1] == a[1]:
+        return None
+    return round((b[0] - a[0]) / (b[1] - a[1]), 3)
+
+
+def measure_workers(
+    base: str, n: int, feeds: int, repeat: int, delay: float = 0.0
+) -> list[dict[str, Any]]:
     per_feed = -(-n // feeds)
     runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
     with (
-        shard_server(n, feeds, WARM_PER_WORKER) as port,
+        shard_server(n, feeds, WARM_PER_WORKER, delay) as port,
         tempfile.TemporaryDirectory(prefix="crosscheck-scale-") as tmp,
     ):
         _, folder = _sources_yaml(Path(tmp), port, feeds, per_feed, WARM_PER_WORKER)
@@ -792,7 +822,8 @@ def measure_workers(base: str, n: int, feeds: int, repeat: int) -> list[dict[str
                     PostgresStore(dsn).close()
                     r = run_workers(base, dsn, folder, workers, n)
                 log(
-                    f"workers: {workers} × aingest, run {k + 1}/{repeat}: {r['articles']} articles "
+                    f"workers (pages take {delay:g} s): {workers} × aingest, run {k + 1}/{repeat}: "
+                    f"{r['articles']} articles "
                     f"in {r['seconds']:.1f} s = {r['articles_per_s']}/s "
                     f"(per worker {r['per_worker']}, duplicates {r['duplicates']})"
                 )
@@ -802,6 +833,7 @@ def measure_workers(base: str, n: int, feeds: int, repeat: int) -> list[dict[str
         r["runs_s"] = [x["seconds"] for x in runs[w]]
         r["speedup"] = round(best[0]["seconds"] / r["seconds"], 2)
         r["feeds"] = feeds
+        r["page_delay_s"] = delay
     return best
 
 
@@ -861,7 +893,10 @@ def run(args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
     if not args.no_ingest:
         out["ingest"] = measure_ingest(base, ingest_stores, args.ingest_articles)
     if not args.no_workers:
-        out["workers"] = measure_workers(base, args.worker_articles, args.feeds, args.worker_repeat)
+        for delay in [float(d) for d in args.page_delays.split(",") if d.strip()]:
+            out["workers"] += measure_workers(
+                base, args.worker_articles, args.feeds, args.worker_repeat, delay
+            )
     return out
 
 
@@ -962,18 +997,20 @@ def tables(out: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> st
             f"{r1['feeds']} RSS feeds (each on its own loopback address); "
             "`Engine.aingest(holder=…, only_due=True)` in one process, or in two processes at "
             f"once on the same schema; best of {len(r1['runs_s'])}, after a warm-up feed per "
-            f"process; {os.cpu_count()} CPUs.",
+            f"process; {os.cpu_count()} CPUs. A page delay stands for a far-away site; CPU busy "
+            "is the whole machine's (workers, their pools, PostgreSQL, the site) during the run.",
             "",
-            "| workers | articles | seconds | articles/s | speed-up | per worker "
-            "| stored twice | missing |",
-            "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+            "| page delay (s) | workers | articles | seconds | articles/s | speed-up "
+            "| CPU busy | per worker | stored twice | missing |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
         ]
         for r in out["workers"]:
-            per = ", ".join(f"{k}: {v}" for k, v in r["per_worker"].items())
+            per = ", ".join(f"{k}: {v}" for k, v in sorted(r["per_worker"].items()))
+            busy = "—" if r["cpu_busy"] is None else f"{100 * r['cpu_busy']:.0f}%"
             lines.append(
-                f"| {r['workers']} | {r['articles']} | {r['seconds']:.2f} "
-                f"| {r['articles_per_s']:.1f} | {r['speedup']:.2f}× | {per} "
-                f"| {r['duplicates']} | {r['missing']} |"
+                f"| {r['page_delay_s']:g} | {r['workers']} | {r['articles']} "
+                f"| {r['seconds']:.2f} | {r['articles_per_s']:.1f} | {r['speedup']:.2f}× "
+                f"| {busy} | {per} | {r['duplicates']} | {r['missing']} |"
             )
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
@@ -1009,6 +1046,11 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--worker-articles", type=int, default=INGEST_ARTICLES)
     ap.add_argument("--feeds", type=int, default=WORKER_FEEDS, help="feeds for the workers run")
     ap.add_argument("--worker-repeat", type=int, default=2, help="runs of each; the best counts")
+    ap.add_argument(
+        "--page-delays",
+        default="0,0.2",
+        help="seconds each page takes in the workers runs, comma-separated (default %(default)s)",
+    )
     ap.add_argument("--_checks", nargs=2, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--_articles", type=int, default=0, help=argparse.SUPPRESS)
     return ap

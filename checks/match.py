@@ -121,8 +121,9 @@ def find_matches(
     present.sort(key=lambda t: freqs[t])
     chosen: list[str] = []
     postings = 0
+    budget = min(s.posting_budget, getattr(store, "posting_budget", s.posting_budget))
     for t in present[: s.max_terms]:
-        if len(chosen) >= s.min_terms and postings + freqs[t] > s.posting_budget:
+        if len(chosen) >= s.min_terms and postings + freqs[t] > budget:
             break
         chosen.append(t)
         postings += freqs[t]

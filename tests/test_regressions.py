@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from pg import drop_schema, new_dsn, requires_pg
+
 from checks.claims import split_claims
 from checks.ingest import content_hash
 from checks.models import Article
@@ -28,3 +30,25 @@ def test_an_unbounded_figure_survives_the_store(tmp_path: Path) -> None:
     (q,) = found.claim.features.quantities
     assert q.low == 30000 and math.isinf(q.high)
     store.close()
+
+
+def _open_store(dsn: str) -> str:
+    from checks.store.postgres import PostgresStore
+
+    store = PostgresStore(dsn)
+    store.close()
+    return "ok"
+
+
+@requires_pg
+def test_two_processes_opening_one_new_postgresql_schema_both_succeed() -> None:
+    """Workers started together used to fail with "cannot connect" (CREATE SCHEMA raced)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    for _ in range(5):
+        dsn = new_dsn()
+        try:
+            with ProcessPoolExecutor(2) as pool:
+                assert list(pool.map(_open_store, [dsn, dsn])) == ["ok", "ok"]
+        finally:
+            drop_schema(dsn)
