@@ -323,35 +323,12 @@ class SQLStore(ABC):
 
     # ------------------------------------------------------------------ review queue
 
-    def review_upsert(
-        self,
-        *,
-        guild_id: int,
-        claim: str,
-        claim_key: str,
-        bot_verdict: str,
-        result: dict[str, Any],
-        triggers: list[str],
-        actor_id: int | None,
-        ask: dict[str, Any] | None,
-        reason: str | None,
-    ) -> tuple[ReviewItem, bool]:
+    def review_upsert(self, **kwargs: Any) -> tuple[ReviewItem, bool]:
         """The item for this claim, created if new; asking again raises its demand."""
-        args = dict(
-            guild_id=guild_id,
-            claim=claim,
-            claim_key=claim_key,
-            bot_verdict=bot_verdict,
-            result=result,
-            triggers=triggers,
-            actor_id=actor_id,
-            ask=ask,
-            reason=reason,
-        )
         try:
-            return self._review_upsert(**args)  # type: ignore[arg-type]
+            return self._review_upsert(**kwargs)
         except DuplicateRow:  # another process created the item meanwhile: join it
-            return self._review_upsert(**args)  # type: ignore[arg-type]
+            return self._review_upsert(**kwargs)
 
     def _review_upsert(
         self,
