@@ -625,7 +625,18 @@ def _commit() -> str:
         )
     except (OSError, subprocess.SubprocessError):
         return ""
-    return out.stdout.strip()
+    commit = out.stdout.strip()
+    if commit:
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "checks"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+        if dirty.stdout.strip():
+            commit += " + uncommitted changes to checks/"
+    return commit
 
 
 def _caption(runs: Sequence[SetRun], workers: int) -> str:
