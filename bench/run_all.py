@@ -7,6 +7,9 @@
   message when the data is absent;
 * speed at scale: ``bench/latency.py`` at 10,000, 100,000 and 1,000,000 claims (``--quick``: the
   first two);
+* stance quality: ``bench/verify.py`` on ``../shared/bench/healthver-dev`` (every pair) and
+  ``fnc1`` (a stratified 2,000; ``--quick``: 500 of each); its full tables go to the README's
+  "Stance quality" section;
 * ingest throughput over loopback HTTP (``bench/ingest_http.py``), the web surface under a bounded
   local load (``bench/web_load.py``), and SQLite against PostgreSQL at 100k/1M claims with one
   and two ingestion workers (``bench/scale.py``).
@@ -161,6 +164,13 @@ def main(argv: list[str] | None = None) -> int:
         latency_section(sizes, args.queries),
         script_section("Ingest over HTTP", "ingest_http.py"),
         script_section("Web surface under load", "web_load.py"),
+        script_section(  # the full tables go to README's "Stance quality" section
+            "Stance quality (summary; confusion and calibration under Stance quality)",
+            "verify.py",
+            *("--format", "summary", "--quiet"),
+            *(("--sample", "500") if args.quick else ()),
+            *(("--readme", str(args.readme)) if args.readme else ()),
+        ),
         script_section(
             "SQLite and PostgreSQL side by side",
             "scale.py",

@@ -653,9 +653,11 @@ def _caption(runs: Sequence[SetRun], workers: int) -> str:
     )
 
 
-def markdown_report(runs: Sequence[SetRun], workers: int) -> str:
+def markdown_report(runs: Sequence[SetRun], workers: int, *, details: bool = True) -> str:
     """The README section: the summary table, then each set's confusion and calibration."""
     parts = [_caption(runs, workers), "", _md_table(*_summary_rows(runs))]
+    if not details:
+        return "\n".join(parts)
     parts += [
         "",
         "Committed precision: share right of the Supported/Disputed answers. Opposite answers: "
@@ -795,17 +797,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--readme", type=Path, default=None, help="README to write the tables into")
     ap.add_argument(
         "--format",
-        choices=("rich", "markdown"),
+        choices=("rich", "markdown", "summary"),
         default="rich",
-        help="stdout: rich tables (default) or the markdown README section",
+        help="stdout: rich tables (default), the markdown README section, or its summary table",
     )
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
 
     dirs = args.data or [p for p in DEFAULT_DATA if p.exists()]
-    if not dirs:
-        print("no data: give --data DIR", file=sys.stderr)
-        return 2
+    if not dirs:  # nothing asked for and nothing at the default place: say so, as the benches do
+        where = " or ".join(f"`{p}`" for p in DEFAULT_DATA)
+        print(f"Stance benchmark skipped: no data at {where} (give `--data DIR`).")
+        return 0
     try:
         sets = [load(d, args.split) for d in dirs]
     except (DataError, OSError) as exc:
@@ -847,6 +850,8 @@ def main(argv: list[str] | None = None) -> int:
     md = markdown_report(runs, args.workers)
     if args.format == "markdown":
         print(md)
+    elif args.format == "summary":
+        print(markdown_report(runs, args.workers, details=False))
     else:
         _rich_report(runs, args.workers)
     if args.json:

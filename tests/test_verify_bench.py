@@ -280,3 +280,12 @@ def test_whole_run_on_tiny_sets_with_one_worker(
     text = readme.read_text()
     assert text.count(verify.START) == 1 and "again" in text and "`health`" not in text
     assert list(scratch.iterdir()) == []
+
+
+def test_missing_default_data_is_a_skip_message_not_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(verify, "DEFAULT_DATA", (tmp_path / "absent",))
+    assert verify.main(["--quiet", "--format", "summary"]) == 0
+    assert "skipped" in capsys.readouterr().out
+    assert verify.main(["--data", str(tmp_path / "absent"), "--quiet"]) == 2  # asked for: an error
