@@ -3,6 +3,18 @@
 Errors name the file, the line and the field::
 
     sources.yaml:7: sources[1].weight: Input should be less than or equal to 10
+
+The file is read defensively, since a bad one must be one line and never a hang: it must be a
+regular file of at most :data:`MAX_CONFIG_BYTES`; its nesting may go :data:`MAX_DEPTH` levels
+deep; anchors and aliases (``&defaults`` … ``<<: *defaults``) are allowed as long as the document
+they spell out stays under :data:`MAX_NODES` values and :data:`MAX_DEPTH` levels (a few hundred
+bytes of nested aliases can otherwise spell out billions of values). Depth is counted on the
+parser's event stream before any tree is built; the expanded size is counted on the node graph,
+each anchored node once, before the document is turned into Python data.
+
+A ``files`` source's ``path`` is relative to the folder of the sources file and must stay inside
+it (``..`` that leaves it is refused); an absolute path names files anywhere. It may not be
+empty (write ``.`` for the folder itself).
 """
 
 from __future__ import annotations
@@ -25,6 +37,7 @@ from pydantic import (
 
 from checks.errors import ConfigError
 from checks.models import Source
+from checks.safe_read import FileRefused, read_regular_file
 
 __all__ = [
     "KINDS",
@@ -42,6 +55,11 @@ __all__ = [
 ]
 
 MAX_CONFIG_BYTES = 1_000_000
+MAX_DEPTH = 50  # levels of nesting, aliases spelled out
+MAX_NODES = 100_000  # values in the document, aliases spelled out
+
+_TOO_DEEP = f"is nested too deeply (more than {MAX_DEPTH} levels)"
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _not_bool(value: Any) -> Any:
@@ -55,7 +73,7 @@ class _Base(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     weight: Annotated[float, BeforeValidator(_not_bool)] = Field(
-        default=1.0, ge=0.0, le=10.0, description="how much its word counts"
+        default=1.0, ge=0.0, le=10.0, allow_inf_nan=False, description="how much its word counts"
     )
     enabled: bool = True
     language: str | None = Field(default=None, description="ISO 639-1 code, e.g. 'en'")
@@ -65,11 +83,31 @@ class _Base(BaseModel):
         return Source(name=self.name, kind=self.kind, weight=self.weight)  # type: ignore[attr-defined]
 
 
+def _files_path(value: Any) -> Any:
+    """Not empty; relative paths normalised and kept inside the sources file's folder."""
+    if not isinstance(value, str | os.PathLike):
+        return value
+    text = os.fspath(value)
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("must not be empty (write '.' for the folder of the sources file)")
+    if os.path.isabs(text):
+        return Path(os.path.normpath(text))
+    norm = os.path.normpath(text)
+    if norm == os.pardir or norm.startswith(os.pardir + os.sep):
+        raise ValueError(
+            "must stay inside the folder of the sources file (use an absolute path for "
+            "files elsewhere)"
+        )
+    return Path(norm)
+
+
 class FilesSource(_Base):
-    """Local ``.txt``, ``.md`` and ``.html`` files: a file or a directory (searched recursively)."""
+    """Local ``.txt``, ``.md`` and ``.html`` files: a file or a directory (searched recursively).
+
+    A relative ``path`` is taken from the sources file's folder and may not leave it."""
 
     kind: Literal["files"]
-    path: Path
+    path: Annotated[Path, BeforeValidator(_files_path)]
 
 
 def _http_url(value: str) -> str:
@@ -206,6 +244,12 @@ def _line_map(
     if isinstance(node, yaml.MappingNode):
         seen: set[Any] = set()
         for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                raise ConfigError(
+                    "keys must be plain words, not lists or mappings",
+                    path=name,
+                    line=key.start_mark.line + 1,
+                )
             k = key.value
             if k in seen:
                 raise ConfigError(f"repeated key {k!r}", path=name, line=key.start_mark.line + 1)
@@ -216,6 +260,92 @@ def _line_map(
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _line_map(item, (*path, i), out, name)
+
+
+def _check_events(text: str, name: str) -> int:
+    """Refuse nesting beyond :data:`MAX_DEPTH` before any tree is built; the number of aliases."""
+    depth = aliases = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise ConfigError(_TOO_DEEP, path=name, line=mark.line + 1 if mark else None)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+    return aliases
+
+
+def _check_expansion(root: yaml.Node, name: str, aliases: int) -> None:
+    """Refuse a document whose aliases spell out more than :data:`MAX_NODES` values or
+    :data:`MAX_DEPTH` levels, or refer to themselves. Each node is measured once."""
+    measured: dict[int, tuple[int, int]] = {}  # id(node) -> (values, levels) spelled out
+    open_: set[int] = set()
+
+    def too_big(line: int) -> ConfigError:
+        what = "aliases spell out" if aliases else "has"
+        return ConfigError(f"{what} more than {MAX_NODES:,} values", path=name, line=line)
+
+    def measure(node: yaml.Node, depth: int) -> tuple[int, int]:
+        key = id(node)
+        if key in open_:
+            raise ConfigError(
+                "an alias refers to the node that contains it",
+                path=name,
+                line=node.start_mark.line + 1,
+            )
+        if key not in measured:
+            if isinstance(node, yaml.MappingNode):
+                children = [part for pair in node.value for part in pair]
+            elif isinstance(node, yaml.SequenceNode):
+                children = list(node.value)
+            else:
+                children = []
+            open_.add(key)
+            size, height = 1, 0
+            for child in children:
+                if depth + 1 > MAX_DEPTH:
+                    raise ConfigError(
+                        f"is nested too deeply through aliases (more than {MAX_DEPTH} levels)",
+                        path=name,
+                        line=child.start_mark.line + 1,
+                    )
+                s, h = measure(child, depth + 1)
+                size, height = size + s, max(height, h + 1)
+                if size > MAX_NODES:
+                    raise too_big(child.start_mark.line + 1)
+            open_.discard(key)
+            measured[key] = (size, height)
+        size, height = measured[key]
+        if depth + height > MAX_DEPTH:
+            raise ConfigError(
+                f"is nested too deeply through aliases (more than {MAX_DEPTH} levels)",
+                path=name,
+                line=node.start_mark.line + 1,
+            )
+        return size, height
+
+    total, _ = measure(root, 0)
+    if total > MAX_NODES:
+        raise too_big(root.start_mark.line + 1)
+
+
+def _parse(text: str, name: str) -> tuple[yaml.Node | None, Any, dict[tuple[Any, ...], int]]:
+    """The document's node tree, its data and the line of every key path, within the limits."""
+    aliases = _check_events(text, name)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[tuple[Any, ...], int] = {}
+        if node is None:
+            return None, None, lines
+        _check_expansion(node, name, aliases)
+        _line_map(node, (), lines, name)  # before constructing: merge keys rewrite the nodes
+        return node, loader.construct_document(node), lines
+    finally:
+        loader.dispose()
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -235,15 +365,15 @@ def load_sources(path: str | Path) -> SourcesFile:
     p = Path(path)
     name = str(path)
     try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError("file not found", path=name) from None
-    except IsADirectoryError:
-        raise ConfigError("is a directory, not a YAML file", path=name) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot be read ({exc.strerror})", path=name) from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"is too large ({len(raw):,} bytes)", path=name)
+        raw = read_regular_file(p, limit=MAX_CONFIG_BYTES)
+    except FileRefused as exc:
+        reason = {
+            "does not exist": "file not found",
+            "is a directory": "is a directory, not a YAML file",
+            "is not a regular file": "is not a regular file (a device, pipe or socket cannot "
+            "be a sources file)",
+        }.get(exc.reason, exc.reason)
+        raise ConfigError(reason, path=name) from None
     if b"\0" in raw:
         raise ConfigError("is binary, not YAML", path=name)
     try:
@@ -251,23 +381,23 @@ def load_sources(path: str | Path) -> SourcesFile:
     except UnicodeDecodeError:
         raise ConfigError("is not UTF-8 text", path=name) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        _node, data, lines = _parse(text, name)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(
             f"invalid YAML: {problem}", path=name, line=mark.line + 1 if mark else None
         ) from None
+    except RecursionError:  # the limits above should make this unreachable; one line if not
+        raise ConfigError(_TOO_DEEP, path=name) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError("must be a mapping with a 'sources' list", path=name, line=1)
-    lines: dict[tuple[Any, ...], int] = {}
-    if node is not None:
-        _line_map(node, (), lines, name)
     try:
         parsed = SourcesFile.model_validate({**data, "base_dir": p.parent})
+    except RecursionError:
+        raise ConfigError(_TOO_DEEP, path=name) from None
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
