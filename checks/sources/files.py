@@ -2,11 +2,23 @@
 
 A text file's first non-empty line is its title. An HTML file's article text, title and date are
 extracted the same way as a fetched page's.
+
+What is read, and what is refused:
+
+- the source's path may be one article file (it must have one of :data:`SUFFIXES`) or a folder,
+  searched recursively for files with those suffixes; anything else (a device, a FIFO) is refused;
+- each file must be a regular file of at most :data:`MAX_FILE_BYTES`, checked before it is read;
+  a file that fails is one recorded error and the others are still read;
+- a symbolic link to a file is followed only when its target lies inside the source's folder;
+  linked folders are not walked into;
+- file names in error messages are cleaned of control and bidi characters.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +27,8 @@ from pathlib import Path
 from checks.claims import clean_text
 from checks.errors import SourceError
 from checks.extract import extract_html
+from checks.safe_read import FileRefused, read_regular_file
+from checks.text_safety import safe_text
 
 __all__ = ["MAX_FILE_BYTES", "SUFFIXES", "FileDoc", "read_files"]
 
@@ -47,45 +61,69 @@ def _date_from_name(name: str) -> date | None:
 
 
 def _read_one(path: Path) -> FileDoc:
+    name = safe_text(path.name)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return FileDoc(path, error=f"cannot read {path.name}: {exc.strerror or exc}")
-    if len(raw) > MAX_FILE_BYTES:
-        return FileDoc(path, error=f"{path.name} is too large ({len(raw):,} bytes)")
+        raw = read_regular_file(path, limit=MAX_FILE_BYTES)
+    except FileRefused as exc:
+        return FileDoc(path, error=f"{name} {exc.reason}")
     if b"\0" in raw[:8192]:
-        return FileDoc(path, error=f"{path.name} is binary, not text")
+        return FileDoc(path, error=f"{name} is binary, not text")
     text = raw.decode("utf-8", errors="replace")
     if text.count("\ufffd") > max(10, len(text) // 100):
-        return FileDoc(path, error=f"{path.name} is not UTF-8 text")
+        return FileDoc(path, error=f"{name} is not UTF-8 text")
     published = _date_from_name(path.name)
     if path.suffix.lower() in {".html", ".htm"}:
         page = extract_html(text, url=path.resolve().as_uri())
         if not page.text.strip():
-            return FileDoc(path, error=f"{path.name} has no article text")
+            return FileDoc(path, error=f"{name} has no article text")
         return FileDoc(path, page.title or path.stem, page.text, page.published or published)
     text = clean_text(text)
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
-        return FileDoc(path, error=f"{path.name} is empty")
+        return FileDoc(path, error=f"{name} is empty")
     title = _MD_HEADING.sub("", lines[first]).strip()
     body = "\n".join(lines[first + 1 :]).strip("\n")
     if not body.strip():
-        return FileDoc(path, error=f"{path.name} has a title but no text")
+        return FileDoc(path, error=f"{name} has a title but no text")
     return FileDoc(path, title, body, published)
+
+
+def _article_files(root: Path, source: str) -> list[Path]:
+    """Files under ``root`` with an article suffix, not following linked folders."""
+    found: list[Path] = []
+    problems: list[OSError] = []
+    for folder, _dirs, names in os.walk(root, onerror=problems.append, followlinks=False):
+        found += [Path(folder, n) for n in names if Path(n).suffix.lower() in SUFFIXES]
+    if problems and not found and problems[0].filename == os.fspath(root):
+        exc = problems[0]
+        raise SourceError(
+            f"cannot list {safe_text(str(root))}: {exc.strerror or exc}", source=source
+        ) from exc
+    return sorted(found)
 
 
 def read_files(root: Path, *, source: str) -> Iterator[FileDoc]:
     """Every article file under ``root`` (a file or a folder), in a stable order."""
-    if not root.exists():
-        raise SourceError(f"path {root} does not exist", source=source)
-    if root.is_file():
+    shown = safe_text(str(root))
+    try:
+        st = root.stat()
+    except FileNotFoundError:
+        raise SourceError(f"path {shown} does not exist", source=source) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read {shown}: {exc.strerror or exc}", source=source) from exc
+    if stat.S_ISREG(st.st_mode):
+        if root.suffix.lower() not in SUFFIXES:
+            raise SourceError(
+                f"{safe_text(root.name)} is not a .txt, .md or .html file", source=source
+            )
         yield _read_one(root)
         return
-    try:
-        paths = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-    except OSError as exc:
-        raise SourceError(f"cannot list {root}: {exc.strerror or exc}", source=source) from exc
-    for p in paths:
+    if not stat.S_ISDIR(st.st_mode):
+        raise SourceError(f"path {shown} is not a regular file or folder", source=source)
+    inside = root.resolve()
+    for p in _article_files(root, source):
+        if p.is_symlink() and not p.resolve().is_relative_to(inside):
+            yield FileDoc(p, error=f"{safe_text(p.name)} links outside the source folder")
+            continue
         yield _read_one(p)
