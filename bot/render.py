@@ -1,4 +1,5 @@
-"""Engine results → Discord embeds. Pure functions: no I/O, unit-tested against embed limits.
+"""Engine results and review items → Discord embeds. Pure functions: no I/O, unit-tested
+against embed limits.
 
 Discord's limits: title 256, description 4096, 25 fields, field name 256, field value 1024,
 footer 2048, and 6000 characters across one embed. Everything here is clipped to fit, so a long
@@ -11,17 +12,31 @@ from collections.abc import Sequence
 
 import discord
 
-from checks.models import CheckResult, LinkCheckResult, Match, Stance, Verdict
+from checks.models import (
+    AuditEntry,
+    CheckResult,
+    LinkCheckResult,
+    Match,
+    ReviewAction,
+    ReviewAsk,
+    ReviewItem,
+    ReviewState,
+    Stance,
+    Verdict,
+)
 
 __all__ = [
     "EMBED_TOTAL",
     "LIMITS",
+    "STATE_TAGS",
     "VERDICT_COLOURS",
     "clip",
-    "embed_length",
+    "render_answer",
+    "render_audit",
     "render_check",
-    "render_error",
+    "render_item",
     "render_link",
+    "render_reviewed_answer",
     "render_sources",
 ]
 
@@ -60,10 +75,6 @@ def clip(text: str, limit: int) -> str:
 def _quote(text: str, limit: int) -> str:
     """A one-line block quote that cannot break out of its markdown."""
     return "> " + clip(" ".join(text.split()).replace("`", "ˋ"), limit - 2)
-
-
-def embed_length(embed: discord.Embed) -> int:
-    return len(embed)
 
 
 def _match_field(m: Match) -> tuple[str, str]:
@@ -185,9 +196,122 @@ def render_sources(result: CheckResult | LinkCheckResult) -> discord.Embed:
     return _finish(embed)
 
 
-def render_error(message: str) -> discord.Embed:
-    return discord.Embed(
-        title="Could not check that",
-        description=clip(message, 1000),
-        colour=discord.Colour.dark_grey(),
+def render_answer(
+    result: CheckResult | LinkCheckResult, *, searched: str = "", jump_url: str | None = None
+) -> discord.Embed:
+    """The answer to a claim or to a link, whichever ``result`` is."""
+    if isinstance(result, LinkCheckResult):
+        return render_link(result, searched=searched)
+    return render_check(result, searched=searched, jump_url=jump_url)
+
+
+# ------------------------------------------------------------------------------ review queue
+
+STATE_TAGS = {
+    ReviewState.OPEN: "Open",
+    ReviewState.IN_REVIEW: "In review",
+    ReviewState.RESOLVED: "Resolved",
+    ReviewState.DISMISSED: "Dismissed",
+}
+STATE_COLOURS = {
+    ReviewState.OPEN: discord.Colour.orange(),
+    ReviewState.IN_REVIEW: discord.Colour.blue(),
+    ReviewState.RESOLVED: discord.Colour.green(),
+    ReviewState.DISMISSED: discord.Colour.light_grey(),
+}
+_AS_VERDICT = {  # a moderator's verdict, as the colour of an answer
+    "supported": Verdict.SUPPORTED,
+    "disputed": Verdict.DISPUTED,
+    "false": Verdict.DISPUTED,
+    "misleading": Verdict.DISPUTED,
+    "mixed": Verdict.MIXED,
+    "unverified": Verdict.UNVERIFIED,
+}
+
+
+def _times(n: int) -> str:
+    return f"{n} time" if n == 1 else f"{n} times"
+
+
+def render_item(
+    item: ReviewItem, *, asks: Sequence[ReviewAsk] = (), audit: Sequence[AuditEntry] = ()
+) -> discord.Embed:
+    """A review card: the claim, demand, the bot's answer and evidence, reasons, the state."""
+    embed = discord.Embed(
+        title=clip(f"Review #{item.id} · {STATE_TAGS[item.state]}", 256),
+        colour=STATE_COLOURS[item.state],
+        description=clip("> " + " ".join(item.claim.split()), 1500),
     )
+    where = sorted({a.channel_id for a in asks if a.channel_id})
+    asked = f"asked or disputed {_times(item.demand)}"  # demand counts both
+    if where:
+        asked += " in " + ", ".join(f"<#{c}>" for c in where[:5])
+    embed.add_field(name="Demand", value=clip(asked, 1024), inline=False)
+    answer = item.result
+    verdict = str(answer.get("verdict", item.bot_verdict.value)).capitalize()
+    lines = [f"**{verdict}** · why here: {', '.join(item.triggers) or 'queued'}"]
+    for m in (answer.get("matches") or [])[:3]:
+        cit = m.get("citation", {})
+        notes = "; ".join(
+            str(n.get("text")) if isinstance(n, dict) else str(n) for n in m.get("notes", [])
+        )
+        lines.append(
+            f"• {m.get('stance')} · {cit.get('source')}: “{clip(str(cit.get('quote', '')), 160)}”"
+            + (f" — {clip(notes, 160)}" if notes else "")
+        )
+    embed.add_field(name="Bot's answer", value=clip("\n".join(lines), 1024), inline=False)
+    reasons = [str(e.detail.get("reason")) for e in audit if e.action is ReviewAction.DISPUTE]
+    if reasons:
+        embed.add_field(
+            name=f"Dispute reasons ({len(reasons)})",
+            value=clip("\n".join(f"• {clip(r, 200)}" for r in reasons[-5:]), 1024),
+            inline=False,
+        )
+    if item.assignee and item.state is ReviewState.IN_REVIEW:
+        embed.add_field(name="Assigned to", value=f"<@{item.assignee}>", inline=True)
+    if item.state is ReviewState.RESOLVED:
+        ruling = f"**{item.moderator_verdict}** ({item.resolution}) by <@{item.decided_by}>"
+        if item.moderator_note:
+            ruling += f"\n{clip(item.moderator_note, 500)}"
+        if item.moderator_url:
+            ruling += f"\n{item.moderator_url}"
+        embed.add_field(name="Moderators' verdict", value=clip(ruling, 1024), inline=False)
+    if item.state is ReviewState.DISMISSED:
+        embed.add_field(name="Dismissed", value=f"by <@{item.decided_by}>", inline=False)
+    embed.set_footer(text=f"item {item.id} · version {item.version} · server {item.guild_id}")
+    return _finish(embed)
+
+
+def render_audit(item: ReviewItem, audit: Sequence[AuditEntry]) -> str:
+    """An item's history, one line per action."""
+    lines = []
+    for e in audit:
+        who = f"<@{e.actor_id}>" if e.actor_id else "Crosscheck"
+        change = (
+            f"{e.from_state.value if e.from_state else '—'} → {e.to_state.value}"
+            if e.from_state != e.to_state
+            else e.to_state.value
+        )
+        extra = ", ".join(f"{k}: {clip(str(v), 80)}" for k, v in e.detail.items() if v)
+        lines.append(
+            f"`{e.at:%Y-%m-%d %H:%M}` {who} **{e.action.value}** ({change})"
+            + (f" — {extra}" if extra else "")
+        )
+    return clip("\n".join(lines) or "no history", 4000)
+
+
+def render_reviewed_answer(
+    result: CheckResult | LinkCheckResult, item: ReviewItem, jump_url: str
+) -> discord.Embed:
+    """An answer redrawn once moderators resolved its claim: it points to their note and takes
+    the colour of their verdict."""
+    embed = render_answer(result)
+    embed.add_field(
+        name="Moderators reviewed this",
+        value=clip(f"**{item.moderator_verdict}** — [see their note]({jump_url})", 1024),
+        inline=False,
+    )
+    verdict = _AS_VERDICT.get((item.moderator_verdict or "").casefold())
+    if verdict is not None:
+        embed.colour = VERDICT_COLOURS[verdict]
+    return _finish(embed)

@@ -1,6 +1,16 @@
-"""The one place engine errors become short messages for members (CLI and HTTP have their own)."""
+"""The one place errors become short replies to members (the CLI and HTTP have their own).
+
+:func:`reply_error` is the error handler of every Discord entry point: the command tree's
+``on_error`` and the component callbacks (bot.views) both end here, so a handler simply lets a
+:class:`~checks.errors.CheckError` propagate.
+"""
 
 from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
 
 from checks.errors import (
     BlockedURLError,
@@ -13,12 +23,15 @@ from checks.errors import (
     StoreError,
 )
 
-__all__ = ["RATE_LIMITED", "user_message"]
+__all__ = ["FAILED", "RATE_LIMITED", "reply_error", "user_message"]
+
+log = logging.getLogger(__name__)
 
 RATE_LIMITED = {
     "member": "You are checking a lot right now — please wait a minute and try again.",
     "server": "This server is checking a lot right now — please try again in a minute.",
 }
+FAILED = "Something went wrong; the error was logged."
 
 
 def user_message(exc: CheckError) -> str:
@@ -39,3 +52,23 @@ def user_message(exc: CheckError) -> str:
     if isinstance(exc, StoreError):
         return "Crosscheck's store is unavailable right now; please try again later."
     return "Something went wrong while checking; please try again later."
+
+
+async def reply_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
+    """Tell the member who acted, and only them, in one short line: what was wrong with their
+    request (a CheckError), or that something failed (anything else, logged with its trace).
+
+    Works before and after the interaction was answered (deferred): exactly one response."""
+    if isinstance(error, CheckError):
+        log.info("interaction refused: %s", error)
+        text = user_message(error)
+    else:
+        log.error("interaction failed", exc_info=error)
+        text = FAILED
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException as exc:
+        log.warning("could not tell a member why their interaction failed: %s", exc)

@@ -1,4 +1,6 @@
-"""Review cards in the moderators' channel: post, update, reconcile at start-up, follow up.
+"""The review queue's Discord side: every change to an item goes through the ReviewDesk, which
+keeps the item's card in the moderators' channel, the mod log and the conversations where the
+claim was asked in step with the store.
 
 All state is in the store; a card is only a view of an item. Each card carries the item's
 version when it was drawn, so start-up can tell a stale card from a current one.
@@ -7,142 +9,118 @@ version when it was drawn, so start-up can tell a stale card from a current one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from bot.render import VERDICT_COLOURS, clip, render_check, render_link
+from bot.render import STATE_TAGS, clip, render_item, render_reviewed_answer
+from bot.views import review_view
+from checks.engine import Engine
 from checks.models import (
-    AuditEntry,
+    AskRef,
     CheckResult,
-    LinkCheckResult,
+    GuildConfig,
     ReviewAction,
     ReviewAsk,
     ReviewItem,
     ReviewState,
-    Verdict,
 )
 
-if TYPE_CHECKING:
-    from bot.client import CrosscheckBot
-
-__all__ = ["STATE_TAGS", "ReviewDesk", "render_audit", "render_item", "review_view"]
+__all__ = ["REFUSED", "ReviewDesk", "is_moderator"]
 
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-STATE_TAGS = {
-    ReviewState.OPEN: "Open",
-    ReviewState.IN_REVIEW: "In review",
-    ReviewState.RESOLVED: "Resolved",
-    ReviewState.DISMISSED: "Dismissed",
-}
-STATE_COLOURS = {
-    ReviewState.OPEN: discord.Colour.orange(),
-    ReviewState.IN_REVIEW: discord.Colour.blue(),
-    ReviewState.RESOLVED: discord.Colour.green(),
-    ReviewState.DISMISSED: discord.Colour.light_grey(),
-}
-_AS_VERDICT = {
-    "supported": Verdict.SUPPORTED,
-    "disputed": Verdict.DISPUTED,
-    "false": Verdict.DISPUTED,
-    "misleading": Verdict.DISPUTED,
-    "mixed": Verdict.MIXED,
-    "unverified": Verdict.UNVERIFIED,
-}
 MAX_RECONCILE = 200  # pending items looked at per server at start-up
+REFUSED = "Only moderators can act on the review queue (moderator role or Manage Messages)."
+_QUIET = (ReviewAction.ASK, ReviewAction.DISPUTE, ReviewAction.CREATE)  # not for the mod log
 
 
-def render_item(
-    item: ReviewItem, *, asks: Sequence[ReviewAsk] = (), audit: Sequence[AuditEntry] = ()
-) -> discord.Embed:
-    """A review card: the claim, demand, the bot's answer and evidence, reasons, the state."""
-    embed = discord.Embed(
-        title=clip(f"Review #{item.id} · {STATE_TAGS[item.state]}", 256),
-        colour=STATE_COLOURS[item.state],
-        description=clip("> " + " ".join(item.claim.split()), 1500),
-    )
-    where = sorted({a.channel_id for a in asks if a.channel_id})
-    asked = f"asked {item.demand} time(s)"
-    if where:
-        asked += " in " + ", ".join(f"<#{c}>" for c in where[:5])
-    embed.add_field(name="Demand", value=clip(asked, 1024), inline=False)
-    answer = item.result
-    verdict = str(answer.get("verdict", item.bot_verdict.value)).capitalize()
-    lines = [f"**{verdict}** · why here: {', '.join(item.triggers) or 'queued'}"]
-    for m in (answer.get("matches") or [])[:3]:
-        cit = m.get("citation", {})
-        notes = "; ".join(
-            str(n.get("text")) if isinstance(n, dict) else str(n) for n in m.get("notes", [])
-        )
-        lines.append(
-            f"• {m.get('stance')} · {cit.get('source')}: “{clip(str(cit.get('quote', '')), 160)}”"
-            + (f" — {clip(notes, 160)}" if notes else "")
-        )
-    embed.add_field(name="Bot's answer", value=clip("\n".join(lines), 1024), inline=False)
-    reasons = [str(e.detail.get("reason")) for e in audit if e.action is ReviewAction.DISPUTE]
-    if reasons:
-        embed.add_field(
-            name=f"Dispute reasons ({len(reasons)})",
-            value=clip("\n".join(f"• {clip(r, 200)}" for r in reasons[-5:]), 1024),
-            inline=False,
-        )
-    if item.assignee and item.state is ReviewState.IN_REVIEW:
-        embed.add_field(name="Assigned to", value=f"<@{item.assignee}>", inline=True)
-    if item.state is ReviewState.RESOLVED:
-        ruling = f"**{item.moderator_verdict}** ({item.resolution}) by <@{item.decided_by}>"
-        if item.moderator_note:
-            ruling += f"\n{clip(item.moderator_note, 500)}"
-        if item.moderator_url:
-            ruling += f"\n{item.moderator_url}"
-        embed.add_field(name="Moderators' verdict", value=clip(ruling, 1024), inline=False)
-    if item.state is ReviewState.DISMISSED:
-        embed.add_field(name="Dismissed", value=f"by <@{item.decided_by}>", inline=False)
-    embed.set_footer(text=f"item {item.id} · version {item.version} · server {item.guild_id}")
-    return embed
-
-
-def render_audit(item: ReviewItem, audit: Sequence[AuditEntry]) -> str:
-    lines = []
-    for e in audit:
-        who = f"<@{e.actor_id}>" if e.actor_id else "Crosscheck"
-        change = (
-            f"{e.from_state.value if e.from_state else '—'} → {e.to_state.value}"
-            if e.from_state != e.to_state
-            else e.to_state.value
-        )
-        extra = ", ".join(f"{k}: {clip(str(v), 80)}" for k, v in e.detail.items() if v)
-        lines.append(
-            f"`{e.at:%Y-%m-%d %H:%M}` {who} **{e.action.value}** ({change})"
-            + (f" — {extra}" if extra else "")
-        )
-    return clip("\n".join(lines) or "no history", 4000)
-
-
-def review_view(item: ReviewItem) -> discord.ui.View:
-    from bot.exts.review import ReviewButton
-
-    view = discord.ui.View(timeout=None)
-    if item.pending:
-        for action in ("confirm", "override", "dismiss", "assign"):
-            view.add_item(ReviewButton(action, item.id))
-    return view
+def is_moderator(interaction: discord.Interaction[Any], guild: GuildConfig) -> bool:
+    """Manage Messages, or the server's configured moderator role — read at press time."""
+    if interaction.guild_id is None:
+        return False
+    if interaction.permissions.manage_messages:
+        return True
+    roles = getattr(interaction.user, "roles", None) or []
+    return guild.moderator_role is not None and any(r.id == guild.moderator_role for r in roles)
 
 
 class ReviewDesk:
-    """Keeps each server's review channel in step with its queue."""
+    """Keeps each server's review channel in step with its queue.
 
-    def __init__(self, bot: CrosscheckBot) -> None:
-        self.bot = bot
-        self.engine = bot.engine
+    ``client`` is only used to find channels (and, at start-up, the servers)."""
+
+    def __init__(self, client: discord.Client, engine: Engine) -> None:
+        self.client = client
+        self.engine = engine
+
+    # ------------------------------------------------------------------ changes to the queue
+
+    async def may_act(self, interaction: discord.Interaction[Any]) -> bool:
+        """Whether the member may act on the queue; if not, they are told (ephemerally)."""
+        gid = interaction.guild_id
+        guild = await self.engine.guild_config(gid) if gid else None
+        if guild is None or not is_moderator(interaction, guild):
+            await interaction.response.send_message(REFUSED, ephemeral=True)
+            return False
+        return True
+
+    async def act(
+        self,
+        interaction: discord.Interaction[Any],
+        item_id: int,
+        action: ReviewAction,
+        **decision: Any,
+    ) -> ReviewItem:
+        """A moderator's decision (from a button, a modal or /review): apply it, redraw, and
+        tell the moderator the item's new state. A refused decision raises ReviewError."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        item = await self.engine.review_act(
+            item_id, action, guild_id=interaction.guild_id, actor_id=interaction.user.id, **decision
+        )
+        await self.changed(item, actor_id=interaction.user.id, action=action)
+        await interaction.followup.send(
+            f"Review #{item.id} is now **{STATE_TAGS[item.state]}**.", ephemeral=True
+        )
+        return item
+
+    async def enqueue(
+        self,
+        result: CheckResult,
+        *,
+        guild_id: int,
+        triggers: list[str],
+        actor_id: int | None,
+        ask: AskRef | None = None,
+    ) -> tuple[ReviewItem, bool]:
+        """Put a claim in the queue (or join the item already there) and show its card."""
+        item, created = await self.engine.enqueue_review(
+            result, guild_id=guild_id, triggers=triggers, actor_id=actor_id, ask=ask
+        )
+        await self.changed(item, actor_id=actor_id, action=ReviewAction.CREATE)
+        return item, created
+
+    async def changed(
+        self, item: ReviewItem, *, actor_id: int | None, action: ReviewAction
+    ) -> None:
+        """After any change: redraw the card; log decisions; follow up once resolved."""
+        try:
+            await self.publish(item)
+            if action not in _QUIET:
+                await self.log_action(item, actor_id, action)
+            if item.state is ReviewState.RESOLVED:
+                await self.follow_up(item)
+        except discord.HTTPException as exc:
+            log.warning("review #%s: Discord refused an update: %s", item.id, exc)
+
+    # ------------------------------------------------------------------ cards
 
     async def _channel(self, channel_id: int) -> Any:
-        channel = self.bot.get_channel(channel_id)
+        channel = self.client.get_channel(channel_id)
         if channel is None:
             try:
-                channel = await self.bot.fetch_channel(channel_id)
+                channel = await self.client.fetch_channel(channel_id)
             except (discord.NotFound, discord.Forbidden):
                 return None
         return channel
@@ -214,7 +192,7 @@ class ReviewDesk:
     async def reconcile(self) -> int:
         """At start-up: re-post missing cards and redraw stale ones. Returns cards touched."""
         touched = 0
-        for guild in self.bot.guilds:
+        for guild in self.client.guilds:
             items = await self.engine.review_list(guild_id=guild.id, limit=MAX_RECONCILE)
             for item in items:
                 if not item.pending and item.posted_version == item.version:
@@ -294,24 +272,7 @@ class ReviewDesk:
         answer = await self.engine.answer(ask.answer_id or 0)
         if answer is None or ask.message_id is None:
             return
-        result = self.engine.answer_result(answer)
-        embed = (
-            render_check(result)
-            if isinstance(result, CheckResult)
-            else render_link(result)
-            if isinstance(result, LinkCheckResult)
-            else None
-        )
-        if embed is None:
-            return
-        embed.add_field(
-            name="Moderators reviewed this",
-            value=clip(f"**{item.moderator_verdict}** — [see their note]({jump_url})", 1024),
-            inline=False,
-        )
-        verdict = _AS_VERDICT.get((item.moderator_verdict or "").casefold())
-        if verdict is not None:
-            embed.colour = VERDICT_COLOURS[verdict]
+        embed = render_reviewed_answer(self.engine.answer_result(answer), item, jump_url)
         try:
             await channel.get_partial_message(ask.message_id).edit(embed=embed)
         except discord.HTTPException as exc:

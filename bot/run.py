@@ -136,7 +136,6 @@ def run_bot(
     bot = make_bot(
         engine,
         watch_messages=settings.watch_messages,
-        ingest_every=0,  # the service runs the ingestion loop
         sync_guild=sync_guild,
         sync_global=sync_global,
         limits=RateLimits(member=(settings.member_rate, 60.0), guild=(settings.server_rate, 60.0)),

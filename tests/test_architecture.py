@@ -125,3 +125,110 @@ def test_all_names_exist_and_are_public(path: Path) -> None:
 def test_ruff_bans_discord_under_checks() -> None:
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert '"discord".msg' in text
+
+
+# ---------------------------------------------------------------------------- bot/ import graph
+
+
+def _module_of(path: Path, root: Path) -> str:
+    """``root/pkg/sub/mod.py`` → ``pkg.sub.mod`` (a package's ``__init__`` is the package)."""
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _runtime_imports(tree: ast.Module, module: str, is_package: bool) -> set[str]:
+    """Every module an import statement that can run names: at module level and inside
+    functions, relative ones resolved; not those under ``if TYPE_CHECKING:`` (never executed),
+    which is how a handler module names the bot's type without importing it."""
+    package = module if is_package else module.rpartition(".")[0]
+    found: set[str] = set()
+
+    class Visitor(ast.NodeVisitor):
+        def visit_If(self, node: ast.If) -> None:
+            if _is_type_checking(node.test):
+                for child in node.orelse:
+                    self.visit(child)
+            else:
+                self.generic_visit(node)
+
+        def visit_Import(self, node: ast.Import) -> None:
+            found.update(alias.name for alias in node.names)
+
+        def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*anchor, *([base] if base else [])])
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)  # `from pkg import mod`
+
+    Visitor().visit(tree)
+    return found
+
+
+def _import_graph(root: Path, package: str) -> dict[str, set[str]]:
+    """module → the modules of the same package it imports when it runs."""
+    files = {_module_of(p, root): p for p in sorted((root / package).rglob("*.py"))}
+    return {
+        name: {
+            m
+            for m in _runtime_imports(_tree(path), name, path.name == "__init__.py")
+            if m in files and m != name
+        }
+        for name, path in files.items()
+    }
+
+
+def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as ``[a, b, …, a]``, or None (depth-first search)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (cycle := visit(start)):
+            return cycle
+    return None
+
+
+def test_bot_modules_import_each_other_without_a_cycle() -> None:
+    graph = _import_graph(ROOT, "bot")
+    assert {"bot.client", "bot.views", "bot.review_desk", "bot.exts.check"} <= set(graph)
+    assert "bot.views" in graph["bot.client"], "the graph sees bot/'s own imports"
+    cycle = _find_cycle(graph)
+    assert cycle is None, "bot/ has an import cycle: " + " → ".join(cycle or [])
+
+
+def test_the_cycle_finder_sees_function_level_and_relative_imports(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    for init in (pkg / "__init__.py", pkg / "sub" / "__init__.py"):
+        init.write_text("")
+    (pkg / "a.py").write_text("from pkg.sub import b\n")
+    (pkg / "sub" / "b.py").write_text("def f():\n    from .. import c\n")
+    (pkg / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import pkg.a\n"
+    )
+    graph = _import_graph(tmp_path, "pkg")
+    assert graph["pkg.a"] == {"pkg.sub", "pkg.sub.b"}
+    assert graph["pkg.sub.b"] == {"pkg", "pkg.c"}
+    assert _find_cycle(graph) is None, "an import under TYPE_CHECKING never runs"
+    (pkg / "c.py").write_text("import pkg.a\n")
+    assert _find_cycle(_import_graph(tmp_path, "pkg")) == ["pkg.a", "pkg.sub.b", "pkg.c", "pkg.a"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -22,7 +23,7 @@ def _channel(channel_id: int | None) -> str:
     return f"<#{channel_id}>" if channel_id else "not set"
 
 
-def can_configure(interaction: discord.Interaction) -> bool:
+def can_configure(interaction: discord.Interaction[CrosscheckBot]) -> bool:
     """Manage Server, read from the interaction itself (not only hidden in the client)."""
     return interaction.guild_id is not None and interaction.permissions.manage_guild
 
@@ -34,7 +35,7 @@ class AdminCog(commands.GroupCog, group_name="crosscheck", group_description="Ab
         super().__init__()
 
     @app_commands.command(name="about", description="What Crosscheck is and how it answers")
-    async def about(self, interaction: discord.Interaction) -> None:
+    async def about(self, interaction: discord.Interaction[CrosscheckBot]) -> None:
         embed = discord.Embed(
             title="Crosscheck",
             colour=discord.Colour.blurple(),
@@ -50,9 +51,9 @@ class AdminCog(commands.GroupCog, group_name="crosscheck", group_description="Ab
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="sources", description="The sources this server's answers use")
-    async def sources(self, interaction: discord.Interaction) -> None:
+    async def sources(self, interaction: discord.Interaction[CrosscheckBot]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        statuses = await self.bot.source_status()
+        statuses = await asyncio.to_thread(self.engine.sources)
         enabled = {s.name for s in self.engine.config.enabled()}
         lines = []
         for s in statuses:
@@ -85,7 +86,7 @@ class AdminCog(commands.GroupCog, group_name="crosscheck", group_description="Ab
     )
     async def config(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[CrosscheckBot],
         watch: discord.TextChannel | None = None,
         unwatch: discord.TextChannel | None = None,
         review_channel: discord.TextChannel | discord.ForumChannel | None = None,

@@ -1,5 +1,5 @@
 """Fixtures for the bot's handler tests: a real engine per test, a bot that never logs in, and
-spec'd ``discord.Interaction`` / ``discord.Message`` doubles (see EXAMPLES.md).
+spec'd ``discord.Interaction`` / ``discord.Message`` doubles (tests/bot/discord_doubles.py).
 
 There is deliberately no ``tests/bot/__init__.py``: with pytest's default (prepend) import mode
 it would make this directory a package named ``bot`` that shadows the real ``bot`` package.
@@ -7,7 +7,6 @@ it would make this directory a package named ``bot`` that shadows the real ``bot
 
 from __future__ import annotations
 
-import itertools
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from unittest.mock import MagicMock
 
 import discord
 import pytest
+from discord_doubles import interaction_double, message_double
 
 from bot.client import CrosscheckBot
 from bot.exts.admin import AdminCog
@@ -23,12 +23,6 @@ from bot.exts.check import CheckCog
 from checks.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[2]
-
-GUILD_ID = 10
-CHANNEL_ID = 20
-USER_ID = 1
-
-_ids = itertools.count(900_000)
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +73,7 @@ def loopback_engine(template_db: Path, tmp_path: Path) -> Iterator[Engine]:
 
 async def _make_bot(engine: Engine) -> CrosscheckBot:
     # never logs in: bot.tree and the cogs work without a connection
-    return CrosscheckBot(engine, ingest_every=0)
+    return CrosscheckBot(engine)
 
 
 @pytest.fixture
@@ -104,47 +98,6 @@ async def admin_cog(bot: CrosscheckBot) -> AdminCog:
 async def loopback_bot(loopback_engine: Engine) -> AsyncIterator[CrosscheckBot]:
     async with await _make_bot(loopback_engine) as client:
         yield client
-
-
-def interaction_double(
-    client: discord.Client,
-    *,
-    user_id: int = USER_ID,
-    guild_id: int | None = GUILD_ID,
-    channel_id: int = CHANNEL_ID,
-    **perms: bool,
-) -> MagicMock:
-    """A spec'd Interaction: coroutine methods of the spec'd mocks are AsyncMocks."""
-    it = MagicMock(spec=discord.Interaction)
-    it.response = MagicMock(spec=discord.InteractionResponse)
-    it.followup = MagicMock(spec=discord.Webhook)
-    it.followup.send.return_value = MagicMock(spec=discord.WebhookMessage, id=next(_ids))
-    it.user.id, it.guild_id, it.channel_id = user_id, guild_id, channel_id
-    it.permissions = discord.Permissions(**perms)
-    it.client = client
-    return it
-
-
-def message_double(
-    content: str,
-    *,
-    guild_id: int | None = GUILD_ID,
-    channel_id: int = CHANNEL_ID,
-    author_id: int = USER_ID,
-    author_bot: bool = False,
-    jump_url: str = "https://discord.com/channels/10/20/30",
-) -> MagicMock:
-    msg = MagicMock(spec=discord.Message)
-    msg.content = content
-    msg.jump_url = jump_url
-    msg.author.id, msg.author.bot = author_id, author_bot
-    msg.channel.id = channel_id
-    if guild_id is None:
-        msg.guild = None
-    else:
-        msg.guild.id = guild_id
-    msg.reply.return_value = MagicMock(spec=discord.Message, id=next(_ids))
-    return msg
 
 
 @pytest.fixture

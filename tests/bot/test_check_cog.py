@@ -3,6 +3,7 @@ channels, driven through their callbacks with spec'd discord doubles and a real 
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -12,29 +13,35 @@ from unittest.mock import MagicMock
 import discord
 import pytest
 from aiohttp import web
+from discord_doubles import invoke, responses
 from loopback import serve
 
 from bot.client import CrosscheckBot
-from bot.exts.check import ANSWER_ID, AnswerButton, CheckCog, DisputeModal
-from bot.replies import RATE_LIMITED
+from bot.exts.check import CheckCog
+from bot.replies import FAILED, RATE_LIMITED, user_message
+from bot.views import ANSWER_ID, AnswerButton, DisputeModal
 from checks.engine import Engine
+from checks.errors import StoreError
 from checks.models import GuildConfig
 
 DISPUTED = "The UK plans to send 25,000 troops to Ukraine"
 AGREEING = "Britain may put 10,000 troops in Ukraine"
 NO_MENTIONS = {"parse": []}
-RESPONSE_METHODS = {"defer", "send_message", "send_modal", "edit_message", "pong"}
-
-
-def responses(it: MagicMock) -> list[Any]:
-    """Every call that answered the interaction itself (Discord accepts exactly one)."""
-    return [c for c in it.response.method_calls if c[0] in RESPONSE_METHODS]
 
 
 def sent(it: MagicMock) -> dict[str, Any]:
     """The keyword arguments of the one follow-up."""
     it.followup.send.assert_awaited_once()
     return dict(it.followup.send.await_args.kwargs)
+
+
+def refusal(it: MagicMock) -> str:
+    """The one ephemeral line of a refused check, sent after deferring."""
+    kw = sent(it)
+    assert kw == {"ephemeral": True}, "no embed, no buttons"
+    (line,) = it.followup.send.await_args.args
+    assert "\n" not in line
+    return str(line)
 
 
 def answer_ids(view: discord.ui.View) -> dict[str, int]:
@@ -61,7 +68,7 @@ async def test_check_defers_then_answers_with_a_disputed_embed_and_buttons(
     check_cog: CheckCog, make_interaction: Callable[..., MagicMock], engine: Engine
 ) -> None:
     it = make_interaction()
-    await check_cog.check.callback(check_cog, it, claim=DISPUTED)
+    await invoke(check_cog.check, it, claim=DISPUTED)
 
     it.response.defer.assert_awaited_once_with(ephemeral=False, thinking=True)
     assert len(responses(it)) == 1, "respond exactly once"
@@ -91,7 +98,7 @@ async def test_check_is_ephemeral_where_the_server_chose_so(
 ) -> None:
     await engine.set_guild_config(10, GuildConfig(visibility="ephemeral"))
     it = make_interaction()
-    await check_cog.check.callback(check_cog, it, claim=DISPUTED)
+    await invoke(check_cog.check, it, claim=DISPUTED)
     it.response.defer.assert_awaited_once_with(ephemeral=True, thinking=True)
     assert sent(it)["ephemeral"] is True
 
@@ -100,7 +107,7 @@ async def test_check_in_a_dm_uses_the_default_settings(
     check_cog: CheckCog, make_interaction: Callable[..., MagicMock], engine: Engine
 ) -> None:
     it = make_interaction(guild_id=None)
-    await check_cog.check.callback(check_cog, it, claim=AGREEING)
+    await invoke(check_cog.check, it, claim=AGREEING)
     it.response.defer.assert_awaited_once_with(ephemeral=False, thinking=True)
     kw = sent(it)
     assert "Supported" in kw["embed"].title
@@ -124,7 +131,7 @@ async def test_a_claim_with_mentions_pings_nobody(
     claim: str,
 ) -> None:
     it = make_interaction()
-    await check_cog.check.callback(check_cog, it, claim=claim)
+    await invoke(check_cog.check, it, claim=claim)
     kw = sent(it)
     assert kw["allowed_mentions"].to_dict() == NO_MENTIONS
     assert "content" not in kw or not kw["content"], "mentions never go in message content"
@@ -142,7 +149,7 @@ async def test_a_claim_with_mentions_pings_nobody(
     ],
     ids=["blank", "no-words", "too-long"],
 )
-async def test_bad_claims_get_a_clear_error_embed_not_a_traceback(
+async def test_bad_claims_get_one_clear_ephemeral_line_not_a_traceback(
     check_cog: CheckCog,
     make_interaction: Callable[..., MagicMock],
     engine: Engine,
@@ -150,16 +157,14 @@ async def test_bad_claims_get_a_clear_error_embed_not_a_traceback(
     says: str,
 ) -> None:
     it = make_interaction()
-    await check_cog.check.callback(check_cog, it, claim=claim)  # raises nothing
+    await invoke(check_cog.check, it, claim=claim)  # the tree's error handler answers
     assert len(responses(it)) == 1
     it.response.send_message.assert_awaited_once()
     it.followup.send.assert_not_awaited()
-    kw = dict(it.response.send_message.await_args.kwargs)
-    assert kw["embed"].title == "Could not check that"
-    assert says in kw["embed"].description.lower()
-    assert "Traceback" not in kw["embed"].description
-    assert kw["ephemeral"] is True
-    assert "view" not in kw, "no answer buttons on an error"
+    (line,) = it.response.send_message.await_args.args
+    assert says in line.lower()
+    assert "\n" not in line and "Traceback" not in line
+    assert it.response.send_message.await_args.kwargs == {"ephemeral": True}, "no embed, no view"
     assert engine.store.get_answer(1) is None, "nothing was recorded as an answer"
 
 
@@ -167,7 +172,7 @@ async def test_bad_claim_error_is_really_ephemeral(
     check_cog: CheckCog, make_interaction: Callable[..., MagicMock]
 ) -> None:
     it = make_interaction()
-    await check_cog.check.callback(check_cog, it, claim="   ")
+    await invoke(check_cog.check, it, claim="   ")
     # Either refused before deferring, or deferred ephemerally: anything else shows everyone.
     if it.response.defer.await_count:
         assert it.response.defer.await_args.kwargs.get("ephemeral") is True
@@ -181,11 +186,11 @@ async def test_the_sixth_check_in_a_minute_is_refused_kindly_without_deferring(
 ) -> None:
     for _ in range(5):
         it = make_interaction(user_id=7)
-        await check_cog.check.callback(check_cog, it, claim=AGREEING)
+        await invoke(check_cog.check, it, claim=AGREEING)
         it.response.defer.assert_awaited_once()
 
     sixth = make_interaction(user_id=7)
-    await check_cog.check.callback(check_cog, sixth, claim=AGREEING)
+    await invoke(check_cog.check, sixth, claim=AGREEING)
     sixth.response.defer.assert_not_awaited()
     sixth.followup.send.assert_not_awaited()
     sixth.response.send_message.assert_awaited_once_with(RATE_LIMITED["member"], ephemeral=True)
@@ -193,7 +198,7 @@ async def test_the_sixth_check_in_a_minute_is_refused_kindly_without_deferring(
     assert bot.rate_limited["member"] == 1
 
     other = make_interaction(user_id=8)
-    await check_cog.check.callback(check_cog, other, claim=AGREEING)
+    await invoke(check_cog.check, other, claim=AGREEING)
     other.response.defer.assert_awaited_once()
 
 
@@ -205,7 +210,7 @@ async def test_checklink_refuses_what_is_not_a_web_link(
     check_cog: CheckCog, make_interaction: Callable[..., MagicMock], url: str
 ) -> None:
     it = make_interaction()
-    await check_cog.checklink.callback(check_cog, it, url=url)
+    await invoke(check_cog.checklink, it, url=url)
     it.response.defer.assert_not_awaited()
     it.response.send_message.assert_awaited_once()
     assert it.response.send_message.await_args.kwargs["ephemeral"] is True
@@ -242,11 +247,9 @@ async def test_checklink_to_a_private_address_is_refused_before_connecting(
     url: str,
 ) -> None:
     it = make_interaction()
-    await check_cog.checklink.callback(check_cog, it, url=url)
-    assert len(responses(it)) == 1
-    kw = sent(it)
-    assert kw["embed"].title == "Could not check that"
-    assert "private" in kw["embed"].description
+    await invoke(check_cog.checklink, it, url=url)
+    assert len(responses(it)) == 1, "deferred, then told in a follow-up"
+    assert "private" in refusal(it)
     assert connections == []
 
 
@@ -257,8 +260,8 @@ async def test_checklink_to_a_live_loopback_page_is_not_fetched_without_allow_ho
     app.router.add_get("/a", page(article(DISPUTED)))
     async with serve(app) as server:
         it = make_interaction()
-        await check_cog.checklink.callback(check_cog, it, url=server.url_for("/a"))
-    assert "private" in sent(it)["embed"].description
+        await invoke(check_cog.checklink, it, url=server.url_for("/a"))
+    assert "private" in refusal(it)
     assert server.hits() == 0
 
 
@@ -272,7 +275,7 @@ async def test_checklink_answers_a_page_with_its_claims(
     app.router.add_get("/a", page(article(DISPUTED)))
     async with serve(app) as server:
         it = make_interaction(client=loopback_bot)
-        await cog.checklink.callback(cog, it, url=server.url_for("/a"))
+        await invoke(cog.checklink, it, url=server.url_for("/a"))
     assert server.hits("/a") == 1
     kw = sent(it)
     assert "Disputed" in kw["embed"].title
@@ -295,7 +298,7 @@ async def test_check_claim_menu_checks_the_message_text(
     assert menu is check_cog.menu
     msg = make_message(DISPUTED, jump_url="https://discord.com/channels/10/20/30")
     it = make_interaction()
-    await check_cog.menu.callback(it, msg)
+    await invoke(check_cog.menu, it, msg)
     it.response.defer.assert_awaited_once()
     kw = sent(it)
     assert "Disputed" in kw["embed"].title
@@ -311,7 +314,7 @@ async def test_check_claim_menu_on_a_message_without_text_says_so(
     make_message: Callable[..., MagicMock],
 ) -> None:
     it = make_interaction()
-    await check_cog.menu.callback(it, make_message(""))
+    await invoke(check_cog.menu, it, make_message(""))
     it.response.defer.assert_not_awaited()
     it.response.send_message.assert_awaited_once()
     assert it.response.send_message.await_args.kwargs["ephemeral"] is True
@@ -325,10 +328,8 @@ async def test_check_claim_menu_follows_the_first_link_of_a_message(
     connections: list[Any],
 ) -> None:
     it = make_interaction()
-    await check_cog.menu.callback(it, make_message(f"{DISPUTED}, see http://127.0.0.1:9/x"))
-    kw = sent(it)
-    assert kw["embed"].title == "Could not check that"  # the link was taken, and refused
-    assert "private" in kw["embed"].description
+    await invoke(check_cog.menu, it, make_message(f"{DISPUTED}, see http://127.0.0.1:9/x"))
+    assert "private" in refusal(it)  # the link was taken, and refused
     assert connections == []
 
 
@@ -336,7 +337,7 @@ async def test_check_claim_menu_follows_the_first_link_of_a_message(
 
 
 async def answered(cog: CheckCog, it: MagicMock, claim: str = DISPUTED) -> int:
-    await cog.check.callback(cog, it, claim=claim)
+    await invoke(cog.check, it, claim=claim)
     return answer_ids(sent(it)["view"])["sources"]
 
 
@@ -578,3 +579,48 @@ async def test_watched_channels_ignore_everything_else(
     await cog.on_message(msg)
     msg.reply.assert_not_awaited()
     assert site.hits() == 0
+
+
+# ---------------------------------------------------------------------------- the one error handler
+
+
+async def test_an_unexpected_error_is_logged_and_told_in_one_ephemeral_line(
+    check_cog: CheckCog,
+    make_interaction: Callable[..., MagicMock],
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the matcher fell over")
+
+    monkeypatch.setattr(engine, "acheck_text", broken)
+    it = make_interaction()
+    with caplog.at_level(logging.ERROR, logger="bot.replies"):
+        await invoke(check_cog.check, it, claim=DISPUTED)
+    assert len(responses(it)) == 1
+    it.followup.send.assert_awaited_once_with(FAILED, ephemeral=True)
+    assert "the matcher fell over" not in FAILED
+    (record,) = [r for r in caplog.records if r.name == "bot.replies"]
+    assert record.exc_info is not None and "fell over" in str(record.exc_info[1])
+
+
+async def test_a_store_error_behind_a_button_is_told_to_the_presser_alone(
+    check_cog: CheckCog,
+    make_interaction: Callable[..., MagicMock],
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    answer_id = await answered(check_cog, make_interaction())
+
+    async def unavailable(answer_id: int) -> None:
+        raise StoreError("database is locked")
+
+    monkeypatch.setattr(engine, "answer", unavailable)
+    click = make_interaction(user_id=2)
+    await (await button(click, f"crosscheck:answer:sources:{answer_id}")).callback(click)
+    assert len(responses(click)) == 1
+    click.response.send_message.assert_awaited_once_with(
+        user_message(StoreError("x")), ephemeral=True
+    )
+    assert "store is unavailable" in click.response.send_message.await_args.args[0]

@@ -14,7 +14,6 @@ from bot.render import (
     VERDICT_COLOURS,
     clip,
     render_check,
-    render_error,
     render_link,
     render_sources,
 )
@@ -191,12 +190,6 @@ def test_many_small_matches_are_capped_at_25_fields() -> None:
     assert_fits(embed)
     assert len(embed.fields) == 25
     assert len(render_check(many).fields) == 3, "an answer shows its three best matches"
-
-
-def test_an_error_fits() -> None:
-    embed = render_error("x" * 10_000)
-    assert_fits(embed)
-    assert embed.title == "Could not check that"
 
 
 def test_clip_marks_what_it_cut() -> None:

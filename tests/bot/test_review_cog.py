@@ -11,18 +11,13 @@ from unittest.mock import AsyncMock, MagicMock
 
 import discord
 import pytest
+from discord_doubles import interaction_double, invoke, message_double, responses
 
 from bot.client import CrosscheckBot
-from bot.exts.check import answer_view
-from bot.exts.review import (
-    REFUSED,
-    REVIEW_ID,
-    OverrideModal,
-    ReviewButton,
-    ReviewCog,
-    is_moderator,
-)
-from bot.review_desk import ReviewDesk, render_item
+from bot.exts.review import ReviewCog
+from bot.render import render_item
+from bot.review_desk import REFUSED, ReviewDesk, is_moderator
+from bot.views import REVIEW_ID, OverrideModal, ReviewButton, answer_view
 from checks.engine import Engine
 from checks.models import (
     GuildConfig,
@@ -43,7 +38,6 @@ DISPUTED = "The UK plans to send 25,000 troops to Ukraine"
 SUPPORTED = "Britain may put 10,000 troops in Ukraine"
 ACTIONS = ("confirm", "override", "dismiss", "assign")
 NO_MENTIONS = {"parse": []}
-RESPONSE_METHODS = {"defer", "send_message", "send_modal", "edit_message", "pong"}
 
 _ids = itertools.count(7_000_000)
 
@@ -51,35 +45,13 @@ _ids = itertools.count(7_000_000)
 # ---------------------------------------------------------------------------- doubles
 
 
-def make_it(
-    client: Any,
-    *,
-    user_id: int = MEMBER,
-    guild_id: int | None = G,
-    channel_id: int = REVIEW_CHANNEL,
-    roles: tuple[int, ...] = (),
-    **perms: bool,
-) -> MagicMock:
+def make_it(client: Any, *, channel_id: int = REVIEW_CHANNEL, **kwargs: Any) -> MagicMock:
     """A spec'd Interaction from a member with these permissions and role ids."""
-    it = MagicMock(spec=discord.Interaction)
-    it.response = MagicMock(spec=discord.InteractionResponse)
-    it.followup = MagicMock(spec=discord.Webhook)
-    it.followup.send.return_value = MagicMock(spec=discord.WebhookMessage, id=next(_ids))
-    it.user = MagicMock(spec=discord.Member)
-    it.user.id = user_id
-    it.user.roles = [MagicMock(spec=discord.Role, id=r) for r in roles]
-    it.guild_id, it.channel_id = guild_id, channel_id
-    it.permissions = discord.Permissions(**perms)
-    it.client = client
-    return it
+    return interaction_double(client, channel_id=channel_id, **kwargs)
 
 
 def moderator(client: Any, user_id: int = MOD) -> MagicMock:
     return make_it(client, user_id=user_id, manage_messages=True)
-
-
-def responses(it: MagicMock) -> list[Any]:
-    return [c for c in it.response.method_calls if c[0] in RESPONSE_METHODS]
 
 
 def followup_text(it: MagicMock) -> str:
@@ -390,7 +362,7 @@ async def test_review_list_shows_pending_items_ephemerally(
     pending, done = await queue(engine), await queue(engine, SUPPORTED)
     await engine.review_act(done.id, ReviewAction.DISMISS, guild_id=G, actor_id=MOD)
     it = moderator(bot)
-    await cog.list_.callback(cog, it, state=None)
+    await invoke(cog.list_, it, state=None)
     it.response.send_message.assert_awaited_once()
     kw = it.response.send_message.await_args.kwargs
     assert kw["ephemeral"] is True
@@ -399,7 +371,7 @@ async def test_review_list_shows_pending_items_ephemerally(
     assert f"#{done.id}" not in body
 
     it = moderator(bot)
-    await cog.list_.callback(cog, it, state=ReviewState.DISMISSED)
+    await invoke(cog.list_, it, state=ReviewState.DISMISSED)
     body = it.response.send_message.await_args.kwargs["embed"].description
     assert f"#{done.id}" in body and f"#{pending.id}" not in body
 
@@ -410,7 +382,7 @@ async def test_review_show_gives_the_item_and_its_history_ephemerally(
     item = await queue(engine, ask={"channel_id": ASKED_IN, "message_id": 99})
     await engine.review_act(item.id, ReviewAction.ASSIGN, guild_id=G, actor_id=MOD)
     it = moderator(bot)
-    await cog.show.callback(cog, it, item=item.id)
+    await invoke(cog.show, it, item=item.id)
     kw = it.response.send_message.await_args.kwargs
     assert kw["ephemeral"] is True
     assert kw["allowed_mentions"].to_dict() == NO_MENTIONS
@@ -425,14 +397,14 @@ async def test_review_show_of_an_unknown_item_answers_ephemerally(
     cog: ReviewCog, bot: CrosscheckBot
 ) -> None:
     it = moderator(bot)
-    await cog.show.callback(cog, it, item=999_999)
+    await invoke(cog.show, it, item=999_999)
     it.response.send_message.assert_awaited_once()
     assert it.response.send_message.await_args.kwargs == {"ephemeral": True}
 
 
 async def test_review_show_of_an_unknown_item_says_so(cog: ReviewCog, bot: CrosscheckBot) -> None:
     it = moderator(bot)
-    await cog.show.callback(cog, it, item=999_999)
+    await invoke(cog.show, it, item=999_999)
     assert "#999999" in it.response.send_message.await_args.args[0]
 
 
@@ -444,7 +416,7 @@ async def test_review_reopen_reopens_a_resolved_item(
         item.id, ReviewAction.OVERRIDE, guild_id=G, actor_id=MOD, verdict=ModeratorVerdict.FALSE
     )
     it = moderator(bot)
-    await cog.reopen.callback(cog, it, item=item.id)
+    await invoke(cog.reopen, it, item=item.id)
     it.response.defer.assert_awaited_once_with(ephemeral=True, thinking=True)
     assert "Open" in followup_text(it)
     now = await engine.review_item(item.id, guild_id=G)
@@ -454,7 +426,7 @@ async def test_review_reopen_reopens_a_resolved_item(
     )
 
     it = moderator(bot)  # an open item cannot be reopened
-    await cog.reopen.callback(cog, it, item=item.id)
+    await invoke(cog.reopen, it, item=item.id)
     assert "Open" not in followup_text(it)
     assert (await engine.review_item(item.id, guild_id=G)).version == now.version
 
@@ -466,7 +438,7 @@ async def test_review_stats_counts_each_state_ephemerally(
     done = await queue(engine, SUPPORTED)
     await engine.review_act(done.id, ReviewAction.CONFIRM, guild_id=G, actor_id=MOD)
     it = moderator(bot)
-    await cog.stats.callback(cog, it)
+    await invoke(cog.stats, it)
     kw = it.response.send_message.await_args.kwargs
     assert kw["ephemeral"] is True
     lines = kw["embed"].description.splitlines()
@@ -477,18 +449,16 @@ async def test_review_stats_counts_each_state_ephemerally(
 # ---------------------------------------------------------------------------- Send to review
 
 
-def message_double(content: str, *, message_id: int = 8_000, channel_id: int = ASKED_IN) -> Any:
-    msg = MagicMock(spec=discord.Message)
-    msg.content, msg.id = content, message_id
-    msg.channel.id = channel_id
-    return msg
+def posted(content: str, *, message_id: int = 8_000) -> MagicMock:
+    """A member's message in the channel where claims are asked."""
+    return message_double(content, message_id=message_id, channel_id=ASKED_IN)
 
 
 async def test_send_to_review_queues_a_message_for_moderators(
     cog: ReviewCog, bot: CrosscheckBot, engine: Engine
 ) -> None:
     it = moderator(bot)
-    await cog.send_to_review(it, message_double(SUPPORTED))
+    await invoke(cog.menu, it, posted(SUPPORTED))
     it.response.defer.assert_awaited_once_with(ephemeral=True, thinking=True)
     text = followup_text(it)
     (item,) = await engine.review_list(guild_id=G)
@@ -503,7 +473,7 @@ async def test_send_to_review_queues_a_message_for_moderators(
     assert (await engine.review_audit(item.id))[0].actor_id == MOD
 
     it = moderator(bot, OTHER_MOD)  # the same claim again joins the item
-    await cog.send_to_review(it, message_double(SUPPORTED.upper(), message_id=8_001))
+    await invoke(cog.menu, it, posted(SUPPORTED.upper(), message_id=8_001))
     assert followup_text(it) == f"Review #{item.id} already in the queue."
     assert (await engine.review_item(item.id, guild_id=G)).demand == 2
 
@@ -512,7 +482,7 @@ async def test_send_to_review_is_for_moderators_only(
     cog: ReviewCog, bot: CrosscheckBot, engine: Engine
 ) -> None:
     it = make_it(bot)
-    await cog.send_to_review(it, message_double(SUPPORTED))
+    await invoke(cog.menu, it, posted(SUPPORTED))
     it.response.send_message.assert_awaited_once_with(REFUSED, ephemeral=True)
     assert await engine.review_list(guild_id=G) == []
 
@@ -521,7 +491,7 @@ async def test_send_to_review_of_a_message_without_text_says_so(
     cog: ReviewCog, bot: CrosscheckBot, engine: Engine
 ) -> None:
     it = moderator(bot)
-    await cog.send_to_review(it, message_double("   "))
+    await invoke(cog.menu, it, posted("   "))
     it.response.send_message.assert_awaited_once_with("That message has no text.", ephemeral=True)
     assert await engine.review_list(guild_id=G) == []
 
@@ -534,27 +504,23 @@ def test_send_to_review_is_a_message_context_menu(cog: ReviewCog, bot: Crosschec
 # ---------------------------------------------------------------------------- a press, end to end
 
 
+async def post_answer(bot: CrosscheckBot, engine: Engine, claim: str, *, message_id: int) -> int:
+    """A member's /check in ASKED_IN, answered through the bot's one answer protocol."""
+    it = make_it(bot, channel_id=ASKED_IN)
+    await it.response.defer(thinking=True)
+    it.followup.send.return_value.id = message_id
+    result = await engine.acheck_text(claim, guild_id=G, surface="slash")
+    guild = await engine.guild_config(G)
+    return await bot.answers.post(result, to=it, surface="slash", guild=guild)
+
+
 async def test_confirming_redraws_the_card_logs_and_follows_up_once(
     bot: CrosscheckBot, engine: Engine, channels: dict[int, MagicMock]
 ) -> None:
     await engine.set_guild_config(
         G, GuildConfig(review_channel=REVIEW_CHANNEL, modlog_channel=MODLOG_CHANNEL)
     )
-    result = engine.check_text(DISPUTED, guild_id=G)
-    answer_id = await engine.record_answer(
-        result, surface="slash", guild_id=G, channel_id=ASKED_IN, user_id=MEMBER
-    )
-    await engine.answer_posted(answer_id, 6_001)
-    await bot.answered(
-        result,
-        answer_id=answer_id,
-        surface="slash",
-        guild=await engine.guild_config(G),
-        guild_id=G,
-        channel_id=ASKED_IN,
-        message_id=6_001,
-        user_id=MEMBER,
-    )
+    await post_answer(bot, engine, DISPUTED, message_id=6_001)
     review = channels[REVIEW_CHANNEL]
     review.send.assert_awaited_once()  # the card
     (item,) = await engine.review_list(guild_id=G)
@@ -594,30 +560,16 @@ async def test_a_claim_asked_after_the_resolution_gets_no_extra_follow_up(
 
     later = engine.check_text(DISPUTED, guild_id=G)
     assert later.matches[0].citation.source == MODERATOR_SOURCE_LABEL
-    answer_id = await engine.record_answer(
-        later, surface="slash", guild_id=G, channel_id=ASKED_IN, user_id=MEMBER
-    )
-    await engine.answer_posted(answer_id, 6_002)
-    await bot.answered(
-        later,
-        answer_id=answer_id,
-        surface="slash",
-        guild=await engine.guild_config(G),
-        guild_id=G,
-        channel_id=ASKED_IN,
-        message_id=6_002,
-        user_id=MEMBER,
-    )
+    await post_answer(bot, engine, DISPUTED, message_id=6_002)
     assert asked.send.await_count == 1, asked.send.await_args_list
 
 
 # ---------------------------------------------------------------------------- ReviewDesk
 
 
-def desk_bot(engine: Engine, found: dict[int, MagicMock]) -> MagicMock:
-    """Just what ReviewDesk uses of the bot: the engine, channels by id, the guilds."""
-    client = MagicMock()
-    client.engine = engine
+def desk_client(found: dict[int, MagicMock]) -> MagicMock:
+    """Just what ReviewDesk uses of the client: channels by id, the guilds."""
+    client = MagicMock(spec=discord.Client)
     client.get_channel.side_effect = found.get
     client.fetch_channel = AsyncMock(side_effect=http_error(discord.NotFound, 404))
     client.guilds = [discord.Object(id=G)]
@@ -630,7 +582,7 @@ async def desk(engine: Engine) -> tuple[ReviewDesk, dict[int, MagicMock]]:
         G, GuildConfig(review_channel=REVIEW_CHANNEL, modlog_channel=MODLOG_CHANNEL)
     )
     found = {c: channel_double(c) for c in (ASKED_IN, REVIEW_CHANNEL, MODLOG_CHANNEL)}
-    return ReviewDesk(desk_bot(engine, found)), found
+    return ReviewDesk(desk_client(found), engine), found
 
 
 async def test_publish_posts_a_card_with_the_four_buttons(
@@ -710,7 +662,7 @@ async def test_publish_does_not_repost_on_other_discord_errors(
 
 async def test_publish_does_nothing_without_a_review_channel(engine: Engine) -> None:
     found = {REVIEW_CHANNEL: channel_double(REVIEW_CHANNEL)}
-    d = ReviewDesk(desk_bot(engine, found))
+    d = ReviewDesk(desk_client(found), engine)
     await d.publish(await queue(engine))
     found[REVIEW_CHANNEL].send.assert_not_awaited()
 
@@ -728,7 +680,7 @@ async def test_publish_into_a_forum_opens_a_thread_tagged_with_the_state(
     forum.create_thread.return_value = MagicMock(
         thread=MagicMock(id=9_001), message=MagicMock(id=9_002)
     )
-    d = ReviewDesk(desk_bot(engine, {REVIEW_CHANNEL: forum}))
+    d = ReviewDesk(desk_client({REVIEW_CHANNEL: forum}), engine)
     item = await queue(engine)
     await d.publish(item)
     kw = forum.create_thread.await_args.kwargs
@@ -773,7 +725,7 @@ async def test_reconcile_reposts_missing_cards_and_redraws_stale_ones(
     touched = await d.reconcile()
     assert touched == 3  # deleted, stale, never posted; the current card is left alone
     posted_for = {
-        REVIEW_ID.fullmatch(custom_ids(c.kwargs["view"])[0])["item"]  # type: ignore[index]
+        REVIEW_ID.fullmatch(custom_ids(c.kwargs["view"])[0])["id"]  # type: ignore[index]
         for c in review.send.await_args_list
     }
     assert posted_for == {str(deleted.id), str(never_posted.id)}
@@ -912,7 +864,7 @@ def test_render_item_shows_dispute_reasons_and_the_verdict(engine: Engine) -> No
         )
     ]
     text = text_of(render_item(item, audit=audit))
-    assert "asked 4 time(s)" in text
+    assert "asked or disputed 4 times" in text
     assert "Dispute reasons (1)" in text and "Officials said 10,000" in text
     assert "**False** (overridden)" in text and f"<@{MOD}>" in text
 
