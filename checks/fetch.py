@@ -44,6 +44,7 @@ import httpx
 
 from checks.errors import BlockedURLError, FetchError
 from checks.events import FetchEvent
+from checks.text_safety import safe_text
 
 __all__ = [
     "FEED",
@@ -264,16 +265,18 @@ def _display(url: httpx.URL | str) -> str:
 
 
 def _fail(url: httpx.URL, message: str, status: int | None, source: str | None) -> FetchError:
-    shown = _display(url)
-    return FetchError(f"{shown}: {message}", url=shown, status=status, source=source)
+    # messages quote what a server sent (reason phrase, Content-Type): no escapes reach a terminal
+    shown = safe_text(_display(url))
+    return FetchError(f"{shown}: {safe_text(message)}", url=shown, status=status, source=source)
 
 
 def _refuse(
     url: httpx.URL | str, why: str, source: str | None, came_from: httpx.URL | None = None
 ) -> BlockedURLError:
-    shown = _display(url)
-    via = f" (redirected from {_display(came_from)})" if came_from is not None else ""
-    return BlockedURLError(f"refused {shown}: {why}{via}", url=shown, source=source)
+    shown = safe_text(_display(url))
+    via = f" (redirected from {safe_text(_display(came_from))})" if came_from is not None else ""
+    message = f"refused {shown}: {safe_text(why)}{via}"
+    return BlockedURLError(message, url=shown, source=source)
 
 
 def _validate(url: str, source: str | None, came_from: httpx.URL | None = None) -> httpx.URL:
