@@ -1,4 +1,9 @@
-"""The `crosscheck` command as a user runs it: a real process, real files, exit codes."""
+"""The `crosscheck` command as a user runs it: real files, output and exit codes.
+
+Most tests run the command in-process (``helpers.invoke``); the ``e2e`` ones start a real
+process, for what only a process shows (the console script's start, a traceback-free exit).
+The stores are copies of one ingested template (conftest ``ingested``).
+"""
 
 from __future__ import annotations
 
@@ -7,44 +12,10 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(
-    *args: str, cwd: Path, stdin: str | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSCHECK_")}
-    env["PYTHONPATH"] = str(ROOT)
-    env["COLUMNS"] = "200"
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    """A copy of the default configuration and sample articles."""
-    shutil.copy(ROOT / "sources.yaml", tmp_path / "sources.yaml")
-    shutil.copytree(ROOT / "samples", tmp_path / "samples")
-    return tmp_path
-
-
-@pytest.fixture
-def ingested(workdir: Path) -> Path:
-    r = run("ingest", cwd=workdir)
-    assert r.returncode == 0, r.stderr
-    return workdir
+from helpers import invoke, run_cli
 
 
 def _claims(db: Path) -> int:
@@ -53,18 +24,18 @@ def _claims(db: Path) -> int:
 
 
 def test_ingest_twice_stores_nothing_new(workdir: Path) -> None:
-    first = run("ingest", cwd=workdir)
+    first = invoke("ingest", cwd=workdir)
     assert first.returncode == 0, first.stderr
     n = _claims(workdir / "crosscheck.db")
     assert n > 0
-    second = run("ingest", cwd=workdir)
+    second = invoke("ingest", cwd=workdir)
     assert second.returncode == 0
     assert "Stored 0 new article(s) and 0 claim(s)" in second.stdout
     assert _claims(workdir / "crosscheck.db") == n
 
 
 def test_check_prints_verdict_notes_and_citation(ingested: Path) -> None:
-    r = run("check", "The UK plans to send 25,000 troops to Ukraine", cwd=ingested)
+    r = invoke("check", "The UK plans to send 25,000 troops to Ukraine", cwd=ingested)
     assert r.returncode == 0, r.stderr
     assert "Disputed" in r.stdout
     assert "the claim says 25,000 troops; the source says 10,000 troops" in r.stdout
@@ -73,7 +44,7 @@ def test_check_prints_verdict_notes_and_citation(ingested: Path) -> None:
 
 
 def test_check_json_is_the_documented_shape(ingested: Path) -> None:
-    r = run("check", "--json", "Britain may put 10,000 troops in Ukraine", cwd=ingested)
+    r = invoke("check", "--json", "Britain may put 10,000 troops in Ukraine", cwd=ingested)
     assert r.returncode == 0, r.stderr
     answer = json.loads(r.stdout)
     assert answer["verdict"] == "supported"
@@ -88,7 +59,7 @@ def test_check_file_answers_one_json_line_per_claim_in_order(ingested: Path) -> 
         "The UK plans to send 25,000 troops to Ukraine",
     ]
     (ingested / "claims.txt").write_text("\n".join(claims) + "\n")
-    r = run("check", "--file", "claims.txt", cwd=ingested)
+    r = invoke("check", "--file", "claims.txt", cwd=ingested)
     assert r.returncode == 0, r.stderr
     answers = [json.loads(line) for line in r.stdout.splitlines()]
     assert [a["claim"] for a in answers] == claims
@@ -97,13 +68,13 @@ def test_check_file_answers_one_json_line_per_claim_in_order(ingested: Path) -> 
 
 
 def test_check_file_reads_stdin(ingested: Path) -> None:
-    r = run("check", "--file", "-", cwd=ingested, stdin="The moon landing was staged\n")
+    r = invoke("check", "--file", "-", cwd=ingested, stdin="The moon landing was staged\n")
     assert r.returncode == 0
     assert json.loads(r.stdout)["verdict"] == "unverified"
 
 
 def test_sources_lists_kind_weight_counts_and_last_ingest(ingested: Path) -> None:
-    r = run("sources", cwd=ingested)
+    r = invoke("sources", cwd=ingested)
     assert r.returncode == 0, r.stderr
     line = next(ln for ln in r.stdout.splitlines() if "Daily Example" in ln)
     assert "files" in line and "0.3" in line and "ok" in line
@@ -112,10 +83,8 @@ def test_sources_lists_kind_weight_counts_and_last_ingest(ingested: Path) -> Non
 def test_db_and_sources_options_and_environment(workdir: Path) -> None:
     (workdir / "conf").mkdir()
     shutil.move(workdir / "sources.yaml", workdir / "conf" / "mine.yaml")
-    (workdir / "conf" / "mine.yaml").write_text(
-        (workdir / "conf" / "mine.yaml").read_text().replace("path: samples/", "path: ../samples/")
-    )
-    r = run("--db", "other.db", "--sources", "conf/mine.yaml", "ingest", cwd=workdir)
+    shutil.move(workdir / "samples", workdir / "conf" / "samples")  # paths are relative to it
+    r = invoke("--db", "other.db", "--sources", "conf/mine.yaml", "ingest", cwd=workdir)
     assert r.returncode == 0, r.stderr
     assert (workdir / "other.db").exists() and not (workdir / "crosscheck.db").exists()
 
@@ -130,7 +99,7 @@ def test_db_and_sources_options_and_environment(workdir: Path) -> None:
     ],
 )
 def test_bad_claims_get_one_clear_line_and_exit_1(ingested: Path, claim: str, message: str) -> None:
-    r = run("check", claim, cwd=ingested)
+    r = invoke("check", claim, cwd=ingested)
     assert r.returncode == 1
     assert message in r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
@@ -138,7 +107,7 @@ def test_bad_claims_get_one_clear_line_and_exit_1(ingested: Path, claim: str, me
 
 def test_control_and_zero_width_characters_are_cleaned(ingested: Path) -> None:
     noisy = "Britain\u200b may put 10,000\x07 troops in Ukraine\x1b"
-    r = run("check", "--json", noisy, cwd=ingested)
+    r = invoke("check", "--json", noisy, cwd=ingested)
     assert r.returncode == 0, r.stderr
     answer = json.loads(r.stdout)
     assert answer["claim"] == "Britain may put 10,000 troops in Ukraine"
@@ -146,13 +115,13 @@ def test_control_and_zero_width_characters_are_cleaned(ingested: Path) -> None:
 
 
 def test_check_needs_a_claim_or_a_file(ingested: Path) -> None:
-    r = run("check", cwd=ingested)
+    r = invoke("check", cwd=ingested)
     assert r.returncode == 2
     assert "give a claim or --file" in r.stderr
 
 
 def test_missing_sources_file_names_it(tmp_path: Path) -> None:
-    r = run("--sources", "nope.yaml", "ingest", cwd=tmp_path)
+    r = invoke("--sources", "nope.yaml", "ingest", cwd=tmp_path)
     assert r.returncode == 1
     assert "nope.yaml: file not found" in r.stderr
 
@@ -161,22 +130,22 @@ def test_malformed_sources_yaml_names_file_line_and_field(workdir: Path) -> None
     (workdir / "sources.yaml").write_text(
         "sources:\n  - name: A\n    kind: files\n    path: samples\n    weight: heavy\n"
     )
-    r = run("ingest", cwd=workdir)
+    r = invoke("ingest", cwd=workdir)
     assert r.returncode == 1
     assert "sources.yaml:5: sources[0].weight" in r.stderr
     (workdir / "sources.yaml").write_text("sources:\n  - name: [unclosed\n")
-    r = run("ingest", cwd=workdir)
+    r = invoke("ingest", cwd=workdir)
     assert r.returncode == 1
     assert "sources.yaml:3" in r.stderr and "invalid YAML" in r.stderr
 
 
 def test_unreadable_source_file_is_reported_and_others_are_stored(workdir: Path) -> None:
     (workdir / "samples" / "sample-wire" / "broken.txt").write_bytes(b"\x00\x01binary\xff" * 50)
-    r = run("ingest", cwd=workdir)
+    r = invoke("ingest", cwd=workdir)
     assert r.returncode == 0, r.stderr
     assert "broken.txt is binary" in r.stdout
     assert _claims(workdir / "crosscheck.db") > 0
-    s = run("sources", cwd=workdir)
+    s = invoke("sources", cwd=workdir)
     assert "broken.txt is binary" in s.stdout
 
 
@@ -184,7 +153,7 @@ def test_corrupt_store_is_one_line_and_left_untouched(workdir: Path) -> None:
     junk = os.urandom(4096)
     (workdir / "crosscheck.db").write_bytes(junk)
     for args in (["ingest"], ["check", "Britain may put 10,000 troops in Ukraine"], ["sources"]):
-        r = run(*args, cwd=workdir)
+        r = invoke(*args, cwd=workdir)
         assert r.returncode == 1
         assert "not a Crosscheck store or is corrupt" in r.stderr
         assert "Traceback" not in r.stderr
@@ -218,10 +187,10 @@ def test_read_only_store_still_answers_and_refuses_ingest(ingested: Path) -> Non
     before = _claims(db)
     _make_read_only(db)
     try:
-        r = run("check", "--json", "Britain may put 10,000 troops in Ukraine", cwd=ingested)
+        r = invoke("check", "--json", "Britain may put 10,000 troops in Ukraine", cwd=ingested)
         assert r.returncode == 0, r.stderr
         assert json.loads(r.stdout)["verdict"] == "supported"
-        r = run("ingest", cwd=ingested)
+        r = invoke("ingest", cwd=ingested)
         assert r.returncode == 1
         assert "read-only" in r.stderr and "Traceback" not in r.stderr
     finally:
@@ -230,7 +199,37 @@ def test_read_only_store_still_answers_and_refuses_ingest(ingested: Path) -> Non
 
 
 def test_help_explains_the_commands(tmp_path: Path) -> None:
-    r = run("--help", cwd=tmp_path)
+    r = invoke("--help", cwd=tmp_path)
     assert r.returncode == 0
     for word in ("ingest", "check", "sources", "--db", "--sources"):
         assert word in r.stdout
+
+
+# ---------------------------------------------------------------------------- real processes
+
+
+@pytest.mark.e2e
+def test_a_real_process_ingests_answers_and_exits_1_on_bad_input(workdir: Path) -> None:
+    r = run_cli("ingest", cwd=workdir)
+    assert r.returncode == 0, r.stderr
+    assert "Stored" in r.stdout and _claims(workdir / "crosscheck.db") > 0
+    r = run_cli("check", "The UK plans to send 25,000 troops to Ukraine", cwd=workdir)
+    assert r.returncode == 0, r.stderr
+    assert "Disputed" in r.stdout and "Sample Wire" in r.stdout
+    r = run_cli("check", "--json", "The moon landing was staged", cwd=workdir)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["verdict"] == "unverified"
+    r = run_cli("check", "   ", cwd=workdir)
+    assert r.returncode == 1
+    assert "the claim is empty" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.e2e
+def test_a_real_process_leaves_a_corrupt_store_untouched(workdir: Path) -> None:
+    junk = os.urandom(4096)
+    (workdir / "crosscheck.db").write_bytes(junk)
+    r = run_cli("check", "Britain may put 10,000 troops in Ukraine", cwd=workdir)
+    assert r.returncode == 1
+    assert "not a Crosscheck store or is corrupt" in r.stderr and "Traceback" not in r.stderr
+    assert (workdir / "crosscheck.db").read_bytes() == junk

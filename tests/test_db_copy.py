@@ -1,4 +1,4 @@
-"""`crosscheck db copy` and `crosscheck db upgrade` as a user runs them: real processes, a real
+"""`crosscheck db copy` and `crosscheck db upgrade` as a user runs them (in-process): a real
 SQLite file and a real PostgreSQL schema (skipped, saying why, when no server is reachable).
 
 The source store holds the sample articles, a moderator-reviewed claim (with its audit trail and
@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import CliResult, copy_store, invoke
 from pg import drop_schema, new_dsn, requires_pg
 
 from checks.engine import Engine, open_store
@@ -30,7 +27,6 @@ from checks.store.postgres import PostgresStore
 from checks.store.sql import COPY_TABLES, SQLStore
 from checks.store.sqlite import SCHEMA_VERSION as SQLITE_SCHEMA_VERSION
 
-ROOT = Path(__file__).resolve().parent.parent
 G = 1_100_000_000_000_000_001  # a Discord server id (64-bit)
 DISPUTED = "The UK plans to send 25,000 troops to Ukraine"
 CLAIMS = [
@@ -43,17 +39,8 @@ CLAIMS = [
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/test?schema=cc_test_nowhere"
 
 
-def run(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSCHECK_")}
-    env.update(PYTHONPATH=str(ROOT), COLUMNS="200")
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--sources", "sources.yaml", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def run(*args: str, cwd: Path) -> CliResult:
+    return invoke("--sources", "sources.yaml", *args, cwd=cwd)
 
 
 def error_lines(stderr: str) -> list[str]:
@@ -76,18 +63,10 @@ def rows(store: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    shutil.copy(ROOT / "sources.yaml", tmp_path / "sources.yaml")
-    shutil.copytree(ROOT / "samples", tmp_path / "samples")
-    return tmp_path
-
-
-@pytest.fixture
-def populated(workdir: Path) -> dict[str, Any]:
+def populated(workdir: Path, sample_db: Path) -> dict[str, Any]:
     """src.db: the samples, an answered and disputed claim, a moderator's override, settings."""
-    engine = Engine.open(workdir / "src.db", workdir / "sources.yaml")
+    engine = Engine.open(copy_store(sample_db, workdir / "src.db"), workdir / "sources.yaml")
     try:
-        engine.ingest()
         engine.store.put_guild(G, GuildConfig(review_channel=G + 102, visibility="ephemeral"))
         engine.store.set_validators("https://news.example/rss.xml", '"etag-1"', None)
         engine.store.api_cache_put("Google", "uk troops", datetime(2025, 3, 11, tzinfo=UTC))

@@ -8,9 +8,7 @@ import asyncio
 import io
 import json
 import logging
-import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,12 +16,11 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from helpers import ROOT, CliResult, child_env, copy_store, invoke, run_cli
 from loopback import loopback_only, serve
 
 from bot.logs import JsonFormatter, configure_logging
-from checks.engine import Engine
 
-ROOT = Path(__file__).resolve().parent.parent
 DISPUTED = "The UK plans to send 25,000 troops to Ukraine"
 # words of the claims above that no log line has any business containing
 PRIVATE = ("25,000 troops", "plans to send", "moon landing")
@@ -36,37 +33,20 @@ def _loopback_only() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The samples ingested into a store, with permission to fetch loopback pages."""
+def store(tmp_path_factory: pytest.TempPathFactory, sample_db: Path) -> Path:
+    """The sample store, with permission to fetch loopback pages."""
     base = tmp_path_factory.mktemp("logs")
     shutil.copytree(ROOT / "samples", base / "samples")
     (base / "sources.yaml").write_text(
         (ROOT / "sources.yaml").read_text()
         + '\nfetch:\n  allow_hosts: ["127.0.0.1"]\n  retries: 0\n'
     )
-    engine = Engine.open(base / "crosscheck.db", base / "sources.yaml")
-    try:
-        engine.ingest()
-    finally:
-        engine.close()
+    copy_store(sample_db, base / "crosscheck.db")
     return base
 
 
-def crosscheck(
-    cwd: Path, *args: str, stdin: str | None = None, **settings: str
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSCHECK_")}
-    env["PYTHONPATH"] = str(ROOT)
-    env.update({f"CROSSCHECK_{k.upper()}": v for k, v in settings.items()})
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def crosscheck(cwd: Path, *args: str, stdin: str | None = None, **settings: str) -> CliResult:
+    return invoke(*args, cwd=cwd, stdin=stdin, **settings)
 
 
 def events(stderr: str) -> list[dict[str, Any]]:
@@ -100,6 +80,17 @@ def test_a_check_logs_one_json_event_without_the_claim(store: Path) -> None:
     for line in r.stderr.splitlines():
         for words in PRIVATE:
             assert words not in line, line
+
+
+@pytest.mark.e2e
+def test_a_real_process_writes_only_json_lines_without_the_claim(store: Path) -> None:
+    r = run_cli("check", DISPUTED, cwd=store, env=child_env(log_format="json", log_level="info"))
+    assert r.returncode == 0, r.stderr
+    assert "Disputed" in r.stdout
+    [event] = check_events(events(r.stderr))  # every line parses, one of them is the check
+    assert event["surface"] == "cli" and event["verdict"] == "disputed"
+    for words in PRIVATE:
+        assert words not in r.stderr
 
 
 def test_each_check_of_a_file_has_its_own_event(store: Path) -> None:

@@ -12,11 +12,8 @@ import asyncio
 import itertools
 import json
 import multiprocessing
-import os
 import re
 import shutil
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +22,7 @@ from typing import Any
 
 import extruct
 import pytest
+from helpers import CliResult, invoke
 
 from checks.engine import Engine
 from checks.errors import CheckError, IllegalTransition, InputError, ReviewConflict
@@ -801,39 +799,29 @@ async def test_exported_claimreviews_parse_as_json_ld_and_read_back(engine: Engi
 # ---------------------------------------------------------------------------- CLI
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSCHECK_")}
-    env["PYTHONPATH"] = str(ROOT)
-    env["COLUMNS"] = "250"
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+async def _cli(*args: str, cwd: Path) -> CliResult:
+    return await asyncio.to_thread(invoke, *args, cwd=cwd, columns=250)
 
 
 async def test_cli_exports_the_same_claimreviews(engine: Engine, db: Path, tmp_path: Path) -> None:
     await _decided_store(engine)
     base = ("--db", str(db), "--sources", str(SOURCES), "review", "export")
-    r = _cli(*base, "--format", "claimreview", "--guild", str(G), cwd=tmp_path)
+    r = await _cli(*base, "--format", "claimreview", "--guild", str(G), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == engine.export_claimreview(G)
     out = tmp_path / "reviews.jsonld"
-    r = _cli(*base, "--out", str(out), cwd=tmp_path)
+    r = await _cli(*base, "--out", str(out), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert json.loads(out.read_text(encoding="utf-8")) == engine.export_claimreview()
     assert "3 ClaimReview" in r.stderr
-    r = _cli(*base, "--format", "csv", cwd=tmp_path)
+    r = await _cli(*base, "--format", "csv", cwd=tmp_path)
     assert r.returncode != 0
 
 
 async def test_cli_lists_the_queue(engine: Engine, db: Path, tmp_path: Path) -> None:
     decided = await _decided_store(engine)
     base = ("--db", str(db), "--sources", str(SOURCES), "review", "list")
-    r = _cli(*base, "--guild", str(G), cwd=tmp_path)
+    r = await _cli(*base, "--guild", str(G), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     items = await engine.review_list(guild_id=G)
     assert len(items) == 5
@@ -842,11 +830,11 @@ async def test_cli_lists_the_queue(engine: Engine, db: Path, tmp_path: Path) -> 
         assert i.state.value in line and i.claim[:40] in line
     assert str(OTHER) not in r.stdout
 
-    r = _cli(*base, "--guild", str(G), "--state", "resolved", cwd=tmp_path)
+    r = await _cli(*base, "--guild", str(G), "--state", "resolved", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert SUPPORTED in r.stdout and DISPUTED in r.stdout and UNSURE not in r.stdout
     assert "False" in r.stdout  # the moderators' verdict column
     assert str(decided["overridden"].id) in r.stdout
 
-    r = _cli(*base, "--guild", "999", cwd=tmp_path)
+    r = await _cli(*base, "--guild", "999", cwd=tmp_path)
     assert r.returncode == 0 and "empty" in r.stdout
