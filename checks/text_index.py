@@ -8,7 +8,14 @@ import re
 from checks import lexicon as lx
 from checks.claims import tokens
 
-__all__ = ["entity_token", "index_terms", "query_terms", "stem"]
+__all__ = [
+    "entity_token",
+    "index_terms",
+    "query_terms",
+    "relevance_terms",
+    "stem",
+    "term_set_text",
+]
 
 _SUFFIX = re.compile(r"(?:ing|ed|ly|ment|ness)$")
 
@@ -46,3 +53,21 @@ def query_terms(text: str, entities: tuple[str, ...] | list[str] = ()) -> list[s
     for e in entities:
         seen.setdefault(entity_token(e), None)
     return list(seen)
+
+
+def relevance_terms(text: str, entities: tuple[str, ...] | list[str] = ()) -> frozenset[str]:
+    """The terms the matcher compares claims by: stemmed content words (no figures); names of
+    known places and organisations become one entity term. Stored with each claim at ingest, so
+    a check never re-tokenises its candidates."""
+    out = {
+        stem(t)
+        for t in tokens(text)
+        if t not in lx.STOPWORDS and not t[0].isdigit() and t not in lx.ENTITY_ALIASES
+    }
+    out.update(entity_token(e) for e in entities)
+    return frozenset(out)
+
+
+def term_set_text(text: str, entities: tuple[str, ...] | list[str] = ()) -> str:
+    """:func:`relevance_terms` as stored: sorted, space-separated."""
+    return " ".join(sorted(relevance_terms(text, entities)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from checks.models import (
     Article,
@@ -18,6 +18,9 @@ from checks.models import (
     SourceStatus,
     StoredAnswer,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["AddResult", "Candidate", "Store", "StoredArticle"]
 
@@ -33,6 +36,10 @@ class Candidate:
     title: str
     url: str
     published: date | None
+    # the claim's matcher terms as stored at ingest (None for claims stored before they were)
+    terms: frozenset[str] | None = None
+    # cosine of the claim's vector with the query's (found by vector search; else None)
+    cosine: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +182,36 @@ class Store(Protocol):
 
     def term_frequencies(self, terms: list[str]) -> dict[str, int]:
         """How many claims contain each term (for dropping terms too common to help)."""
+
+    # enrichment: slower work on stored claims (their vectors), queued and done in batches
+
+    def pending_enrichment(
+        self, limit: int, *, task: str = "embed", holder: str = "", lease_s: float = 300.0
+    ) -> list[tuple[int, str]]:
+        """Up to ``limit`` (claim id, text) awaiting ``task``, leased to ``holder`` for
+        ``lease_s`` seconds (others skip them meanwhile; the same holder gets them again)."""
+
+    def enrichment_backlog(self, task: str = "embed") -> int:
+        """How many claims await ``task``."""
+
+    def vector_backlog(self) -> int:
+        """How many claims have no vector yet (they are found by their words only)."""
+
+    def vector_model(self) -> str | None:
+        """The embedder name the stored vectors were made with (None: none stored yet)."""
+
+    def put_vectors(self, model: str, items: Sequence[tuple[int, np.ndarray]]) -> int:
+        """Store claims' unit vectors made by ``model`` and take them off the backlog; vectors
+        of a different model replace all stored ones (every claim is queued again)."""
+
+    def nearest(
+        self, model: str, vector: np.ndarray, k: int, *, exclude_sources: Sequence[str] = ()
+    ) -> list[Candidate]:
+        """The ``k`` claims whose vectors are nearest ``vector``, nearest first, with their
+        ``cosine``; [] when no vectors of ``model`` are stored."""
+
+    def cosines(self, model: str, vector: np.ndarray, claim_ids: Sequence[int]) -> dict[int, float]:
+        """Cosine of ``vector`` with each given claim's stored vector, where it has one."""
 
     def claim_count(self) -> int: ...
 

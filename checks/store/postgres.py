@@ -17,12 +17,17 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import numpy as np
+
 from checks.errors import StoreError
 from checks.store.base import Candidate
+from checks.store.enrichment import EnrichmentMixin
 from checks.store.sql import DuplicateRow, SQLStore, _candidate
+from checks.store.vectors import new_epoch
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore", "is_postgres_dsn", "split_schema"]
 
@@ -165,9 +170,42 @@ _MIGRATIONS: list[str] = [
         expires_at TEXT NOT NULL
     );
     """,
+    # 1 → 2 (SQLite's 5 → 6): the enrichment backlog, claim vectors (pgvector ``halfvec``; the
+    # dimension and the HNSW index are set when the first model's vectors arrive), each claim's
+    # matcher terms and, for the claim-parsing work, its frame.
+    """
+    CREATE EXTENSION IF NOT EXISTS vector SCHEMA public;
+    ALTER TABLE claims ADD COLUMN term_set TEXT, ADD COLUMN frame TEXT,
+        ADD COLUMN frame_version INTEGER;
+    CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE enrichment (
+        claim_id BIGINT NOT NULL REFERENCES claims (id) ON DELETE CASCADE,
+        task TEXT NOT NULL,
+        holder TEXT,
+        lease_until TEXT,
+        PRIMARY KEY (task, claim_id)
+    );
+    CREATE INDEX enrichment_by_claim ON enrichment (claim_id);
+    INSERT INTO enrichment (claim_id, task) SELECT id, 'embed' FROM claims;
+    CREATE FUNCTION enrich_new_claim() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO enrichment (claim_id, task) VALUES (NEW.id, 'embed');
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER claims_enrich AFTER INSERT ON claims
+        FOR EACH ROW EXECUTE FUNCTION enrich_new_claim();
+    CREATE TABLE claim_vectors (
+        claim_id BIGINT PRIMARY KEY REFERENCES claims (id) ON DELETE CASCADE,
+        embedding halfvec NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
+_EF_SEARCH = 100  # HNSW candidates examined per vector search (pgvector's default is 40)
+_CANDIDATE_COLUMNS = """c.id, c.article_id, c.position, c.start, c."end", c.text, c.features,
+    c.review, c.term_set, a.source, a.title, a.url, a.published,
+    COALESCE(s.weight, 1.0) AS weight"""
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _MCE_TTL = 300.0  # seconds the index's lexeme statistics are cached
 _COUNT_CAP = 5_000  # a term found in more claims than this is counted no further
@@ -210,7 +248,7 @@ class _Tx:
             return cur
 
 
-class PostgresStore(SQLStore):
+class PostgresStore(EnrichmentMixin, SQLStore):
     """A :class:`~checks.store.base.Store` in a PostgreSQL database (or one schema of it)."""
 
     read_only = False
@@ -242,7 +280,14 @@ class PostgresStore(SQLStore):
             ) from None
 
         def configure(conn: Any) -> None:
-            conn.execute(f'SET search_path TO "{self.schema}"')
+            # pgvector's types live in the schema the extension was made in (public by default)
+            row = conn.execute(
+                "SELECT extnamespace::regnamespace::text AS s FROM pg_extension "
+                "WHERE extname = 'vector'"
+            ).fetchone()
+            ext = row["s"] if row and row["s"] != self.schema else "public"
+            conn.execute(f'SET search_path TO "{self.schema}", {ext}')
+            conn.execute(f"SET hnsw.ef_search = {_EF_SEARCH}")
             conn.commit()
 
         self._pool = ConnectionPool(
@@ -299,6 +344,17 @@ class PostgresStore(SQLStore):
                     path=self.path,
                 )
             for target in range(version + 1, SCHEMA_VERSION + 1):
+                if (
+                    target == 2
+                    and not db.execute(
+                        "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
+                    ).fetchone()
+                ):
+                    raise StoreError(
+                        "the PostgreSQL store needs the pgvector extension, which this server "
+                        "does not have (install pgvector, e.g. use the pgvector/pgvector image)",
+                        path=self.path,
+                    )
                 log.info("upgrading %s to schema %d", self.path, target)
                 db.execute(_MIGRATIONS[target - 1])
                 db.execute(
@@ -353,9 +409,7 @@ class PostgresStore(SQLStore):
                 FROM q, claims c WHERE c.tsv @@ q.q
                 ORDER BY lexical DESC, c.id LIMIT ?
             )
-            SELECT c.id, c.article_id, c.position, c.start, c."end", c.text, c.features, c.review,
-                   a.source, a.title, a.url, a.published, COALESCE(s.weight, 1.0) AS weight,
-                   top.lexical
+            SELECT {_CANDIDATE_COLUMNS}, top.lexical
             FROM top
             JOIN claims c ON c.id = top.id
             JOIN articles a ON a.id = c.article_id
@@ -416,6 +470,68 @@ class PostgresStore(SQLStore):
             out[term] = int(n)
         return out
 
+    # ------------------------------------------------------------------ vectors (pgvector)
+
+    _skip_locked = " FOR UPDATE SKIP LOCKED"
+
+    def _reset_vectors(self, db: Any, model: str, dim: int) -> None:
+        db.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.vectors'))")
+        db.execute("DROP INDEX IF EXISTS claim_vectors_hnsw")
+        db.execute("DELETE FROM claim_vectors")
+        db.execute(f"ALTER TABLE claim_vectors ALTER COLUMN embedding TYPE halfvec({int(dim)})")
+        db.execute(
+            "CREATE INDEX claim_vectors_hnsw ON claim_vectors "
+            "USING hnsw (embedding halfvec_cosine_ops)"
+        )
+        self._requeue_all(db, model, dim, new_epoch())
+
+    def _insert_vectors(self, db: Any, items: list[tuple[int, np.ndarray]]) -> None:
+        db.executemany(
+            "INSERT INTO claim_vectors (claim_id, embedding) "
+            "SELECT ?, ?::halfvec WHERE EXISTS (SELECT 1 FROM claims WHERE id = ?) "
+            "ON CONFLICT (claim_id) DO UPDATE SET embedding = excluded.embedding",
+            [(i, _vector_text(v), i) for i, v in items],
+        )
+
+    def nearest(
+        self, model: str, vector: np.ndarray, k: int, *, exclude_sources: Sequence[str] = ()
+    ) -> list[Candidate]:
+        if k <= 0 or self.vector_model() != model:
+            return []
+        exclude = list(exclude_sources)
+        where_src = f"WHERE a.source NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
+        q = _vector_text(vector)
+        # the HNSW index answers the inner query; only its winners are joined
+        rows = self._read(
+            f"""
+            WITH top AS (
+                SELECT claim_id, embedding <=> ?::halfvec AS d FROM claim_vectors
+                ORDER BY d LIMIT ?
+            )
+            SELECT {_CANDIDATE_COLUMNS}, 0.0 AS lexical, 1 - top.d AS cosine
+            FROM top
+            JOIN claims c ON c.id = top.claim_id
+            JOIN articles a ON a.id = c.article_id
+            LEFT JOIN sources s ON s.name = a.source
+            {where_src}
+            ORDER BY top.d, c.id
+            LIMIT ?
+            """,
+            (q, k * 4 if exclude else k, *exclude, k),
+        )
+        return [replace(_candidate(r), cosine=float(r["cosine"])) for r in rows]
+
+    def cosines(self, model: str, vector: np.ndarray, claim_ids: Sequence[int]) -> dict[int, float]:
+        ids = list(dict.fromkeys(int(i) for i in claim_ids))
+        if not ids or self.vector_model() != model:
+            return {}
+        rows = self._read(
+            "SELECT claim_id, 1 - (embedding <=> ?::halfvec) AS cosine FROM claim_vectors "
+            "WHERE claim_id = ANY(?)",
+            (_vector_text(vector), ids),
+        )
+        return {int(r["claim_id"]): float(r["cosine"]) for r in rows}
+
     def claim_count(self) -> int:
         return int(self._read("SELECT count(*) AS n FROM claims")[0]["n"])
 
@@ -427,6 +543,11 @@ class PostgresStore(SQLStore):
         if estimate < _EXACT_BELOW:
             return self.claim_count()
         return estimate
+
+
+def _vector_text(v: np.ndarray) -> str:
+    """pgvector's text form of a vector."""
+    return "[" + ",".join(f"{x:.5f}" for x in np.asarray(v, dtype=np.float32).reshape(-1)) + "]"
 
 
 def _first_line(exc: Exception) -> str:

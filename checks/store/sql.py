@@ -29,7 +29,7 @@ from checks.models import (
     StoredAnswer,
 )
 from checks.store.base import AddResult, Candidate, StoredArticle
-from checks.text_index import index_terms
+from checks.text_index import index_terms, term_set_text
 
 __all__ = ["COPY_TABLES", "Cursor", "DuplicateRow", "Row", "SQLStore", "Tx", "table_key"]
 
@@ -169,7 +169,7 @@ class SQLStore(ABC):
             article_id = int(cur.fetchone()["id"])
             db.executemany(
                 'INSERT INTO claims (article_id, position, start, "end", text, features, terms, '
-                "context, review) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "context, review, term_set) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         article_id,
@@ -181,6 +181,7 @@ class SQLStore(ABC):
                         index_terms(c.text, c.features.entities),
                         index_terms(article.title, c.features.topic),
                         c.review.model_dump_json() if c.review else None,
+                        term_set_text(c.text, c.features.entities),
                     )
                     for c in claims
                 ],
@@ -706,6 +707,9 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "terms",
         "context",
         "review",
+        "term_set",
+        "frame",
+        "frame_version",
     ),
     "http_cache": ("url", "etag", "last_modified", "checked_at"),
     "api_cache": ("source", "query", "fetched_at"),
@@ -814,6 +818,8 @@ def _candidate(r: Row) -> Candidate:
         features=ClaimFeatures.model_validate_json(r["features"]),
         review=Review.model_validate_json(r["review"]) if r["review"] else None,
     )
+    keys = r.keys()
+    term_set = r["term_set"] if "term_set" in keys else None
     return Candidate(
         claim=claim,
         lexical=float(r["lexical"]),
@@ -822,6 +828,7 @@ def _candidate(r: Row) -> Candidate:
         title=r["title"],
         url=r["url"],
         published=date.fromisoformat(r["published"]) if r["published"] else None,
+        terms=frozenset(term_set.split()) if term_set is not None else None,
     )
 
 

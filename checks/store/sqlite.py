@@ -10,14 +10,20 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from checks.errors import StoreError, StoreReadOnlyError
 from checks.store.base import Candidate
+from checks.store.enrichment import EnrichmentMixin
 from checks.store.sql import SQLStore, _candidate
+from checks.store.vectors import VectorIndex, new_epoch, to_int8
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
@@ -179,6 +185,32 @@ _MIGRATIONS: list[str] = [
         expires_at TEXT NOT NULL
     );
     """,
+    # 5 → 6: enrichment after storing: a backlog of claims awaiting slower work (their vector;
+    # later their parsed frame), the vectors themselves, each claim's matcher terms (stored at
+    # ingest; NULL for older claims, which are tokenised when met), and the store's settings.
+    """
+    ALTER TABLE claims ADD COLUMN term_set TEXT;
+    ALTER TABLE claims ADD COLUMN frame TEXT;
+    ALTER TABLE claims ADD COLUMN frame_version INTEGER;
+    CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE enrichment (
+        claim_id INTEGER NOT NULL REFERENCES claims (id) ON DELETE CASCADE,
+        task TEXT NOT NULL,
+        holder TEXT,
+        lease_until TEXT,
+        PRIMARY KEY (task, claim_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX enrichment_by_claim ON enrichment (claim_id);
+    INSERT INTO enrichment (claim_id, task) SELECT id, 'embed' FROM claims;
+    CREATE TRIGGER claims_enrich AFTER INSERT ON claims BEGIN
+        INSERT INTO enrichment (claim_id, task) VALUES (new.id, 'embed');
+    END;
+    CREATE TABLE claim_vectors (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        claim_id INTEGER NOT NULL UNIQUE REFERENCES claims (id) ON DELETE CASCADE,
+        vec BLOB NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -186,7 +218,7 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 _BM25_WEIGHTS = (1.0, 2.0)  # CheckThat! train, MAP@5 0.777 → 0.797; dev unchanged or better)
 
 
-class SQLiteStore(SQLStore):
+class SQLiteStore(EnrichmentMixin, SQLStore):
     """A :class:`~checks.store.base.Store` in one SQLite file."""
 
     def __init__(self, path: str | os.PathLike[str], *, read_only: bool | None = None) -> None:
@@ -223,6 +255,12 @@ class SQLiteStore(SQLStore):
                 "CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_tokens_vocab "
                 "USING fts5vocab(temp, query_tokens, 'row')"
             )
+            self._db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_tokens_inst "
+                "USING fts5vocab(temp, query_tokens, 'instance')"
+            )
+            self._vectors = VectorIndex(self.path, writable=not read_only)
+            self._freqs = _DocFreqs()
         except sqlite3.DatabaseError as exc:
             raise self._error(exc) from exc
 
@@ -297,6 +335,7 @@ class SQLiteStore(SQLStore):
 
     def close(self) -> None:
         with self._lock:
+            self._vectors.save()
             self._db.close()
 
     # ------------------------------------------------------------------ full-text search
@@ -319,9 +358,7 @@ class SQLiteStore(SQLStore):
                 SELECT rowid AS id, bm25(claims_fts, {w1}, {w2}) AS rank
                 FROM claims_fts WHERE claims_fts MATCH ? ORDER BY rank LIMIT ?
             )
-            SELECT c.id, c.article_id, c.position, c.start, c."end", c.text, c.features, c.review,
-                   a.source, a.title, a.url, a.published, COALESCE(s.weight, 1.0) AS weight,
-                   -top.rank AS lexical
+            SELECT {_CANDIDATE_COLUMNS}, -top.rank AS lexical
             FROM top
             JOIN claims c ON c.id = top.id
             JOIN articles a ON a.id = c.article_id
@@ -335,28 +372,118 @@ class SQLiteStore(SQLStore):
         return [_candidate(r) for r in rows]
 
     def term_frequencies(self, terms: list[str]) -> dict[str, int]:
-        """Document frequency per term, after the index's own stemming."""
-        out: dict[str, int] = {}
+        """Document frequency per term, after the index's own stemming. In a large store the
+        counts come from the index's vocabulary read once into memory (again when the store has
+        grown by a tenth): a check then costs no vocabulary query, only terms new since are
+        counted one by one. Small stores are counted exactly each time."""
         with self._lock:
             try:
+                stems = self._stems(terms)
+                total = int(
+                    self._db.execute("SELECT coalesce(max(id), 0) FROM claims").fetchone()[0]
+                )
+                table = self._freqs.table(self._db, total)
+                out: dict[str, int] = {}
                 for t in terms:
-                    # the vocabulary holds stemmed forms: let the index's own tokenizer spell t
-                    self._db.execute("DELETE FROM temp.query_tokens")
-                    self._db.execute("INSERT INTO temp.query_tokens (x) VALUES (?)", (t,))
-                    stems = [
-                        r[0] for r in self._db.execute("SELECT term FROM temp.query_tokens_vocab")
-                    ]
-                    docs = [
-                        int(r[0])
-                        for s in stems
-                        for r in self._db.execute(
-                            "SELECT doc FROM claims_vocab WHERE term = ?", (s,)
-                        )
-                    ]
-                    out[t] = min(docs) if docs and len(docs) == len(stems) else 0
+                    docs = []
+                    for s in stems.get(t, ()):
+                        n = table.get(s) if table is not None else None
+                        if n is None:
+                            row = self._db.execute(
+                                "SELECT doc FROM claims_vocab WHERE term = ?", (s,)
+                            ).fetchone()
+                            n = int(row[0]) if row else 0
+                        docs.append(n)
+                    out[t] = min(docs) if docs else 0
             except sqlite3.DatabaseError as exc:
                 raise self._error(exc) from exc
         return out
+
+    def _stems(self, terms: list[str]) -> dict[str, tuple[str, ...]]:
+        """How the index's own tokenizer spells each term (one round trip for all)."""
+        cache = self._freqs.stems
+        todo = [t for t in dict.fromkeys(terms) if t not in cache]
+        if todo:
+            self._db.execute("DELETE FROM temp.query_tokens")
+            self._db.executemany(
+                "INSERT INTO temp.query_tokens (rowid, x) VALUES (?, ?)",
+                [(i + 1, t) for i, t in enumerate(todo)],
+            )
+            found: dict[int, list[str]] = {}
+            for term, doc in self._db.execute("SELECT term, doc FROM temp.query_tokens_inst"):
+                found.setdefault(int(doc), []).append(term)
+            if len(cache) > 100_000:
+                cache.clear()
+            for i, t in enumerate(todo):
+                cache[t] = tuple(dict.fromkeys(found.get(i + 1, [])))
+        return {t: cache[t] for t in terms}
+
+    # ------------------------------------------------------------------ vectors
+
+    def _reset_vectors(self, db: Any, model: str, dim: int) -> None:
+        db.execute("DELETE FROM claim_vectors")
+        self._requeue_all(db, model, dim, new_epoch())
+
+    def _insert_vectors(self, db: Any, items: list[tuple[int, np.ndarray]]) -> None:
+        q = to_int8(np.stack([v for _, v in items]))
+        db.executemany(
+            "INSERT OR REPLACE INTO claim_vectors (claim_id, vec) "
+            "SELECT ?, ? WHERE EXISTS (SELECT 1 FROM claims WHERE id = ?)",
+            [(i, q[n].tobytes(), i) for n, (i, _) in enumerate(items)],
+        )
+
+    def put_vectors(self, model: str, items: Sequence[tuple[int, np.ndarray]]) -> int:
+        n = super().put_vectors(model, items)
+        if n and not self.read_only:
+            self._vectors.sync(self._read)  # the graph (and its file) follow the writer
+        return n
+
+    def nearest(
+        self, model: str, vector: np.ndarray, k: int, *, exclude_sources: Sequence[str] = ()
+    ) -> list[Candidate]:
+        if k <= 0 or self.vector_model() != model:
+            return []
+        exclude = list(exclude_sources)
+        # deleted claims still in the graph, and excluded sources, are dropped below
+        hits = self._vectors.search(self._read, vector, k * 4 if exclude else k + k // 2 + 4)
+        if not hits:
+            return []
+        cos = self.cosines(model, vector, [i for i, _ in hits])
+        ids = [i for i, _ in hits if i in cos]
+        if not ids:
+            return []
+        where_src = f"AND a.source NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
+        rows = self._read(
+            f"""
+            SELECT {_CANDIDATE_COLUMNS}, 0.0 AS lexical
+            FROM claims c
+            JOIN articles a ON a.id = c.article_id
+            LEFT JOIN sources s ON s.name = a.source
+            WHERE c.id IN ({", ".join("?" * len(ids))}) {where_src}
+            """,
+            (*ids, *exclude),
+        )
+        found = [replace(_candidate(r), cosine=cos[int(r["id"])]) for r in rows]
+        found.sort(key=lambda c: (-(c.cosine or 0.0), c.claim.id or 0))
+        return found[:k]
+
+    def cosines(self, model: str, vector: np.ndarray, claim_ids: Sequence[int]) -> dict[int, float]:
+        ids = list(dict.fromkeys(int(i) for i in claim_ids))
+        if not ids or self.vector_model() != model:
+            return {}
+        rows = self._read(
+            f"SELECT claim_id, vec FROM claim_vectors WHERE claim_id IN "
+            f"({', '.join('?' * len(ids))})",
+            ids,
+        )
+        if not rows:
+            return {}
+        mat = np.stack([np.frombuffer(r["vec"], dtype=np.int8) for r in rows]).astype(np.float32)
+        norms = np.linalg.norm(mat, axis=1)
+        q = np.asarray(vector, dtype=np.float32).reshape(-1)
+        qn = float(np.linalg.norm(q)) or 1.0
+        sims = (mat @ q) / (np.where(norms > 0, norms, 1.0) * qn)
+        return {int(r["claim_id"]): float(s) for r, s in zip(rows, sims, strict=True)}
 
     def claim_count(self) -> int:
         return int(self._read("SELECT count(*) FROM claims")[0][0])
@@ -364,6 +491,37 @@ class SQLiteStore(SQLStore):
     def approx_claim_count(self) -> int:
         """A cheap upper bound of the number of claims (ids are never reused)."""
         return int(self._read("SELECT coalesce(max(id), 0) AS n FROM claims")[0]["n"])
+
+
+_CANDIDATE_COLUMNS = """c.id, c.article_id, c.position, c.start, c."end", c.text, c.features,
+    c.review, c.term_set, a.source, a.title, a.url, a.published,
+    COALESCE(s.weight, 1.0) AS weight"""
+_FREQS_EXACT_BELOW = 50_000  # claims: smaller stores count term frequencies exactly each time
+
+
+class _DocFreqs:
+    """The index vocabulary's document frequencies, in memory, and query terms' stems."""
+
+    def __init__(self) -> None:
+        self.stems: dict[str, tuple[str, ...]] = {}
+        self._table: dict[str, int] | None = None
+        self._at = 0  # claims when the table was read
+
+    def table(self, db: sqlite3.Connection, claims: int) -> dict[str, int] | None:
+        """The table (None: count exactly), read again once the store grew by a tenth."""
+        if claims < _FREQS_EXACT_BELOW:
+            return None
+        if self._table is None or claims > self._at * 1.1:
+            started = time.monotonic()
+            rows = db.execute("SELECT term, doc FROM claims_vocab")
+            self._table = {str(t): int(d) for t, d in rows}
+            self._at = claims
+            log.info(
+                "term frequencies of %d terms read in %.1f s",
+                len(self._table),
+                time.monotonic() - started,
+            )
+        return self._table
 
 
 def _split_sql(script: str) -> list[str]:
