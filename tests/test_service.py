@@ -10,12 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -28,6 +25,7 @@ import aiohttp
 import pytest
 import yaml
 from aiohttp import web
+from helpers import child_env, invoke, run_cli, start_cli
 from loopback import LoopbackServer, loopback_only, serve
 
 from bot.settings import Settings
@@ -140,27 +138,6 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-def child_env(**settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSCHECK_")}
-    env["PYTHONPATH"] = str(ROOT)
-    env["COLUMNS"] = "200"
-    env.update({f"CROSSCHECK_{k.upper()}": v for k, v in settings.items()})
-    return env
-
-
-def cli(
-    cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        env=env or child_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 @dataclass
 class Served:
     proc: asyncio.subprocess.Process
@@ -208,9 +185,7 @@ async def served(
 ) -> AsyncIterator[Served]:
     log = cwd / f"serve-{port}.log"
     with log.open("wb") as sink:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", *args, cwd=cwd, env=env, stderr=sink, stdout=sink
-        )
+        proc = await start_cli(*args, cwd=cwd, env=env, stderr=sink, stdout=sink)
     s = Served(proc, log, host, port)
     try:
         yield s
@@ -280,6 +255,7 @@ def test_the_web_surface_defaults_to_loopback(
     assert settings.api_token is None
 
 
+@pytest.mark.e2e
 async def test_serve_port_listens_on_loopback_only(tmp_path: Path) -> None:
     port = free_port()
     args = ("--db", "c.db", "--sources", "s.yaml", "serve", "--port", str(port))
@@ -291,6 +267,7 @@ async def test_serve_port_listens_on_loopback_only(tmp_path: Path) -> None:
         assert code == 0, s.stderr()
 
 
+@pytest.mark.e2e
 async def test_serve_takes_host_and_port_from_the_environment(tmp_path: Path) -> None:
     port = free_port("127.0.0.2")
     write_sources(tmp_path / "s.yaml", [])
@@ -303,14 +280,14 @@ async def test_serve_takes_host_and_port_from_the_environment(tmp_path: Path) ->
         assert code == 0, s.stderr()
 
 
+@pytest.mark.e2e
 def test_a_port_in_use_is_one_clear_line_and_a_non_zero_exit(tmp_path: Path) -> None:
     write_sources(tmp_path / "s.yaml", [])
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        r = cli(
-            tmp_path,
+        r = run_cli(
             "--db",
             "c.db",
             "--sources",
@@ -318,6 +295,7 @@ def test_a_port_in_use_is_one_clear_line_and_a_non_zero_exit(tmp_path: Path) -> 
             "serve",
             "--port",
             str(port),
+            cwd=tmp_path,
             env=child_env(ingest_every="0"),
         )
     assert r.returncode == 1
@@ -331,6 +309,7 @@ def test_a_port_in_use_is_one_clear_line_and_a_non_zero_exit(tmp_path: Path) -> 
 # ------------------------------------------------------------------------------ shutdown
 
 
+@pytest.mark.e2e
 async def test_sigterm_during_an_ingest_stops_cleanly_and_loses_nothing(
     tmp_path: Path, site: tuple[SlowSite, LoopbackServer]
 ) -> None:
@@ -389,7 +368,7 @@ async def test_sigterm_during_an_ingest_stops_cleanly_and_loses_nothing(
     first_run = {u for (u,) in query(db, "SELECT canonical_url FROM articles")}
 
     # the next ingest stores the rest, each article exactly once
-    again = await asyncio.to_thread(cli, tmp_path, "--db", str(db), "ingest")
+    again = await asyncio.to_thread(invoke, "--db", str(db), "ingest", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert f"Stored {ARTICLES - len(kept)} new article(s)" in again.stdout
     urls = [u for (u,) in query(db, "SELECT canonical_url FROM articles")]
@@ -397,11 +376,12 @@ async def test_sigterm_during_an_ingest_stops_cleanly_and_loses_nothing(
     assert query(db, "SELECT count(DISTINCT content_hash) FROM articles") == [(ARTICLES,)]
     for url in first_run:  # what was stored before SIGTERM was not fetched again
         assert slow.hits[url.removeprefix(server.url)] == 1, url
-    third = await asyncio.to_thread(cli, tmp_path, "--db", str(db), "ingest")
+    third = await asyncio.to_thread(invoke, "--db", str(db), "ingest", cwd=tmp_path)
     assert "Stored 0 new article(s) and 0 claim(s)" in third.stdout
     assert query(db, "PRAGMA integrity_check") == [("ok",)]
 
 
+@pytest.mark.e2e
 async def test_sigterm_lets_an_in_flight_check_finish_and_refuses_new_work(
     tmp_path: Path, site: tuple[SlowSite, LoopbackServer]
 ) -> None:
@@ -456,6 +436,7 @@ async def test_sigterm_lets_an_in_flight_check_finish_and_refuses_new_work(
     ]
 
 
+@pytest.mark.e2e
 async def test_shutdown_is_bounded_when_a_check_hangs(
     tmp_path: Path, site: tuple[SlowSite, LoopbackServer]
 ) -> None:
@@ -491,15 +472,8 @@ async def test_shutdown_is_bounded_when_a_check_hangs(
 # ------------------------------------------------------------------------------ config check
 
 
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    shutil.copy(ROOT / "sources.yaml", tmp_path / "sources.yaml")
-    shutil.copytree(ROOT / "samples", tmp_path / "samples")
-    return tmp_path
-
-
 def test_config_check_lists_the_sources_and_settings(workdir: Path) -> None:
-    r = cli(workdir, "config", "check", env=child_env(api_token=TOKEN, web_port="9123"))
+    r = invoke("config", "check", cwd=workdir, api_token=TOKEN, web_port="9123")
     assert r.returncode == 0, r.stderr
     assert "sources.yaml: 5 source(s), 5 enabled" in r.stdout
     for name in ("Sample Wire", "Example Gazette", "Capital Ledger", "Daily Example"):
@@ -514,7 +488,7 @@ def test_config_check_names_the_file_and_line_of_a_bad_sources_yaml(workdir: Pat
     (workdir / "sources.yaml").write_text(
         "sources:\n  - name: A\n    kind: files\n    path: samples\n    weight: heavy\n"
     )
-    r = cli(workdir, "config", "check")
+    r = invoke("config", "check", cwd=workdir)
     assert r.returncode == 1
     assert "sources.yaml:5" in r.stderr and "weight" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
@@ -523,8 +497,7 @@ def test_config_check_names_the_file_and_line_of_a_bad_sources_yaml(workdir: Pat
 
 def test_config_check_gives_one_line_per_bad_setting(workdir: Path) -> None:
     (workdir / ".env").write_text("CROSSCHECK_SHUTDOWN_TIMEOUT=0\n")
-    env = child_env(web_port="abc", log_format="xml")
-    r = cli(workdir, "config", "check", env=env)
+    r = invoke("config", "check", cwd=workdir, web_port="abc", log_format="xml")
     assert r.returncode == 1
     assert "Traceback" not in r.stderr
     lines = r.stderr.strip().splitlines()
