@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -24,6 +23,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from helpers import CliResult, invoke
 from loopback import loopback_only, serve
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -513,27 +513,9 @@ def page_app(delay: float = 0.0) -> web.Application:
     return app
 
 
-def cli(workdir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSCHECK_")}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "--db",
-            str(workdir / "crosscheck.db"),
-            "--sources",
-            str(workdir / "sources.yaml"),
-            *args,
-        ],
-        cwd=workdir,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def cli(workdir: Path, *args: str, stdin: str | None = None) -> CliResult:
+    db, sources = str(workdir / "crosscheck.db"), str(workdir / "sources.yaml")
+    return invoke("--db", db, "--sources", sources, *args, cwd=workdir, stdin=stdin)
 
 
 async def test_a_link_check_answers_like_the_cli_and_records_fetch_latency(
