@@ -23,6 +23,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -38,6 +39,9 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
+# an in-process command owns the process's working directory, environment and sys.std* while it
+# runs: two at once (from threads) would see each other's, so they take turns
+_INVOKE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ def invoke(
     into a message and an exit code is raised here, as a real process would print a traceback.
 
     Not for a running event loop's thread (the commands call ``asyncio.run``): from an async test,
-    ``await asyncio.to_thread(invoke, ...)``."""
+    ``await asyncio.to_thread(invoke, ...)``. Calls from several threads run one at a time."""
     from typer.testing import CliRunner
 
     from bot.cli import app
@@ -124,7 +128,7 @@ def invoke(
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     try:
-        with contextlib.chdir(cwd):
+        with _INVOKE_LOCK, contextlib.chdir(cwd):
             result = CliRunner().invoke(app, list(args), input=stdin, env=env)
     finally:
         # the command configures logging for its process; give the test run its own back
