@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import stat
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -218,24 +220,77 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 _BM25_WEIGHTS = (1.0, 2.0)  # CheckThat! train, MAP@5 0.777 → 0.797; dev unchanged or better)
 
 
+# PRAGMA application_id marks a file as a Crosscheck store ("CrCk"); see sqlite.org/fileformat2
+_APPLICATION_ID = int.from_bytes(b"CrCk", "big")
+_CORE_TABLES = frozenset({"sources", "articles", "claims"})
+
+
+def _regular_file_or_none(p: Path, shown: str) -> bool:
+    """Whether the store file exists; a folder, device, FIFO or socket is refused."""
+    try:
+        mode = p.stat().st_mode
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise StoreError(f"cannot be opened ({exc.strerror or exc})", path=shown) from None
+    if stat.S_ISDIR(mode):
+        raise StoreError("is a directory, not a store file", path=shown)
+    if not stat.S_ISREG(mode):
+        raise StoreError("is not a regular file (a device or pipe cannot be a store)", path=shown)
+    return True
+
+
+def _why_not_writable(p: Path, exists: bool) -> str | None:
+    """Why the store cannot be written here, or None when it can."""
+    if exists and not os.access(p, os.W_OK):
+        return "the file is read-only"
+    folder = p.resolve().parent
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        return "its folder is read-only (SQLite keeps its journal next to the store)"
+    return None
+
+
+def _connect_read_only(p: Path) -> sqlite3.Connection:
+    """A read-only connection. A WAL store needs its ``-shm`` file, which a read-only folder
+    cannot hold: there the file is read as immutable (no process can be writing it, since
+    none can create the ``-wal`` file next to it)."""
+    uri = "file:" + urllib.parse.quote(str(p.resolve())) + "?mode=ro"
+    db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError as exc:
+        db.close()
+        if "unable to open" not in str(exc) and "readonly" not in str(exc):
+            raise
+    wal = Path(str(p) + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        log.warning("store %s: reading without its unmerged -wal file (read-only folder)", p)
+    uri += "&immutable=1"
+    return sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+
+
 class SQLiteStore(EnrichmentMixin, SQLStore):
     """A :class:`~checks.store.base.Store` in one SQLite file."""
 
     def __init__(self, path: str | os.PathLike[str], *, read_only: bool | None = None) -> None:
         self.path = str(path)
         p = Path(self.path)
-        if p.is_dir():
-            raise StoreError("is a directory, not a store file", path=self.path)
+        exists = _regular_file_or_none(p, self.path)
+        why_not = _why_not_writable(p, exists)
         if read_only is None:
-            read_only = p.exists() and not os.access(p, os.W_OK)
+            read_only = why_not is not None
+        if read_only and not exists:
+            raise StoreReadOnlyError(
+                f"does not exist and cannot be created: {why_not or 'opened read-only'}",
+                path=self.path,
+            )
         self.read_only = read_only
+        self._why_read_only = why_not or "it was opened read-only"
         self._lock = threading.RLock()
         try:
             if read_only:
-                uri = f"file:{p.resolve()}?mode=ro"
-                self._db = sqlite3.connect(
-                    uri, uri=True, check_same_thread=False, isolation_level=None
-                )
+                self._db = _connect_read_only(p)
             else:
                 if not p.parent.exists():
                     raise StoreError("its folder does not exist", path=self.path)
@@ -243,10 +298,13 @@ class SQLiteStore(EnrichmentMixin, SQLStore):
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA busy_timeout = 5000")
+            marked = self._check_marker()  # before anything is written: WAL mode changes the file
             if not read_only:
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
+            if not marked and not read_only:
+                self._db.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
             self._db.execute(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_tokens USING fts5 "
                 "(x, tokenize='porter unicode61 remove_diacritics 2')"
@@ -269,9 +327,8 @@ class SQLiteStore(EnrichmentMixin, SQLStore):
     def _error(self, exc: sqlite3.Error) -> StoreError:
         text = str(exc)
         if "readonly" in text or "read-only" in text:
-            return StoreReadOnlyError(
-                "cannot be written (read-only file or folder)", path=self.path
-            )
+            why = getattr(self, "_why_read_only", "the file or its folder is read-only")
+            return StoreReadOnlyError(f"cannot be written: {why}", path=self.path)
         if "not a database" in text or "malformed" in text or "corrupt" in text:
             return StoreError(
                 "is not a Crosscheck store or is corrupt (" + text + ")", path=self.path
@@ -284,7 +341,7 @@ class SQLiteStore(EnrichmentMixin, SQLStore):
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; rolled back whole on any error."""
         if self.read_only:
-            raise StoreReadOnlyError("was opened read-only", path=self.path)
+            raise StoreReadOnlyError(f"cannot be written: {self._why_read_only}", path=self.path)
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -311,6 +368,25 @@ class SQLiteStore(EnrichmentMixin, SQLStore):
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.DatabaseError as exc:
                 raise self._error(exc) from exc
+
+    def _check_marker(self) -> bool:
+        """Whether the file carries Crosscheck's mark. An empty file, or a store made before the
+        mark existed, is unmarked but used; any other SQLite file is refused untouched."""
+        app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
+        if app_id == _APPLICATION_ID:
+            return True
+        if app_id == 0:
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            rows = self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            tables = {r[0] for r in rows}
+            if version == 0 and not tables:
+                return False  # a new, empty file
+            if version >= 1 and tables >= _CORE_TABLES:
+                return False  # a Crosscheck store from before the mark
+        raise StoreError(
+            "is not a Crosscheck store (another application's database?); it was left untouched",
+            path=self.path,
+        )
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
