@@ -1,12 +1,15 @@
 """Copy a store into another (SQLite ⇄ PostgreSQL), keeping ids, and verify row by row.
 
 Re-running is safe: rows already present in the destination are left alone, so an interrupted
-copy is finished by running it again. A destination that holds *other* rows under the same keys
-(another community's store, say) is reported, never silently merged.
+copy is finished by running it again. A destination that holds *other* rows under the same ids
+(another community's store, say) is refused before anything is written, never merged. A store is
+never copied onto itself, however its name is spelled (``./a.db``, a link to it, another DSN for
+the same database and schema).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +40,41 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(norm(a[k]) == norm(b.get(k)) for k in a)
 
 
+def _identity(store: SQLStore) -> tuple[Any, ...]:
+    """What makes two open stores the same one, whatever their names."""
+    path = getattr(store, "path", "")
+    schema = getattr(store, "schema", None)
+    if schema is None:  # a SQLite file: the same file, also through links
+        try:
+            st = os.stat(path)
+        except OSError:
+            return ("file", os.path.realpath(path))
+        return ("file", st.st_dev, st.st_ino)
+    # PostgreSQL: the same server (started at the same moment, on the same port), database and
+    # schema. Read through each store's own connection: DSNs name one server in many ways.
+    row = store._read(
+        "SELECT current_database() AS db, current_setting('port') AS port, "
+        "pg_postmaster_start_time()::text AS started, inet_server_addr()::text AS addr"
+    )[0]
+    return ("postgresql", row["db"], row["port"], row["started"], row["addr"], schema)
+
+
+def _conflicts(source: SQLStore, target: SQLStore, batch: int) -> dict[str, int]:
+    """Per table, the rows whose id the destination already holds with other data."""
+    found: dict[str, int] = {}
+    for table in COPY_TABLES:
+        key = table_key(table)
+        if key != ("id",) or not target.table_count(table):
+            continue  # rows keyed by name may have moved on since an earlier copy
+        n = 0
+        for rows in source.export_rows(table, batch=batch):
+            there = {r["id"]: r for r in target.rows_by_key(table, rows)}
+            n += sum(1 for r in rows if r["id"] in there and not _same(r, there[r["id"]]))
+        if n:
+            found[table] = n
+    return found
+
+
 def copy_store(
     source: Store,
     target: Store,
@@ -44,9 +82,21 @@ def copy_store(
     progress: Callable[[str, int, int], None] | None = None,
     batch: int = 1000,
 ) -> CopyReport:
-    """Copy every table, then check each copied row is in the destination unchanged."""
+    """Copy every table, then check each copied row is in the destination unchanged.
+
+    Refused, before anything is written, when both are the same store or when the destination
+    holds other rows under ids the copy would use."""
     if not isinstance(source, SQLStore) or not isinstance(target, SQLStore):
         raise StoreError("only SQL stores can be copied")
+    if _identity(source) == _identity(target):
+        raise StoreError(f"{source.path} and {target.path} are the same store: nothing to copy")
+    conflicts = _conflicts(source, target, batch)
+    if conflicts:
+        detail = ", ".join(f"{t}: {n:,}" for t, n in conflicts.items())
+        raise StoreError(
+            f"{target.path} already holds other rows under the same ids ({detail}); "
+            "nothing was copied (copy into an empty store instead)"
+        )
     report = CopyReport()
     for table in COPY_TABLES:
         total = source.table_count(table)
