@@ -1,17 +1,14 @@
-"""`crosscheck check https://…` end to end: a real CLI process checks a link served on loopback
-against sources ingested over loopback into a real SQLite file.
+"""`crosscheck check https://…` end to end: the CLI (in-process; one test as a real process)
+checks a link served on loopback against sources ingested over loopback into a real SQLite file.
 
-The child process runs with a ``sitecustomize`` network guard (``web_fixtures.NETWORK_GUARD``):
-anything beyond loopback fails loudly there, as ``loopback_only()`` does here.
+``loopback_only()`` refuses anything beyond loopback here; the child process runs with the same
+guard as ``sitecustomize`` (``web_fixtures.NETWORK_GUARD``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from aiohttp import web
+from helpers import CliResult, child_env, invoke, run_cli
 from loopback import LoopbackServer, loopback_only, serve
 from web_fixtures import BY_PATH, Site, make_app, write_network_guard
 
@@ -46,33 +44,19 @@ class World:
     sources: Path
     guard: Path
 
-    async def cli(self, *args: str, columns: bool = True) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSCHECK_")}
-        env["PYTHONPATH"] = f"{self.guard}{os.pathsep}{ROOT}"
-        env.pop("COLUMNS", None)
-        if columns:
-            env["COLUMNS"] = "200"
-        cmd = [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "--db",
-            str(self.db),
-            "--sources",
-            str(self.sources),
-        ]
-        done = await asyncio.to_thread(
-            subprocess.run,
-            [*cmd, *args],
-            cwd=self.db.parent,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert "NETWORK GUARD" not in done.stderr, done.stderr
-        assert "Traceback" not in done.stderr, done.stderr
-        return done
+    async def cli(self, *args: str, process: bool = False) -> CliResult:
+        """``crosscheck --db … --sources … ARGS``: in-process, or a real process (``process``)
+        with no COLUMNS and the network guard installed."""
+        argv = ("--db", str(self.db), "--sources", str(self.sources), *args)
+        if process:
+            env = child_env(columns=None, guard=self.guard)
+            done = await asyncio.to_thread(run_cli, *argv, cwd=self.db.parent, env=env)
+            result = CliResult(done.returncode, done.stdout, done.stderr)
+        else:
+            result = await asyncio.to_thread(invoke, *argv, cwd=self.db.parent)
+        assert "NETWORK GUARD" not in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr, result.stderr
+        return result
 
 
 def write_sources(path: Path, server: LoopbackServer, link_claims: int) -> None:
@@ -227,7 +211,8 @@ async def test_refused_and_broken_links_get_one_clear_line_and_exit_1(world: Wor
     assert world.server.hits(TRAM) == 1  # only by the ingest, never via localhost or [::1]
 
 
+@pytest.mark.e2e
 async def test_the_refusal_stays_one_line_when_stderr_is_not_a_terminal(world: World) -> None:
-    r = await world.cli("check", f"http://localhost:{world.server.port}{TRAM}", columns=False)
+    r = await world.cli("check", f"http://localhost:{world.server.port}{TRAM}", process=True)
     assert r.returncode == 1
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
