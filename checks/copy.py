@@ -51,12 +51,13 @@ def _identity(store: SQLStore) -> tuple[Any, ...]:
             return ("file", os.path.realpath(path))
         return ("file", st.st_dev, st.st_ino)
     # PostgreSQL: the same server (started at the same moment, on the same port), database and
-    # schema. Read through each store's own connection: DSNs name one server in many ways.
+    # schema. Read through each store's own connection: DSNs name one server in many ways
+    # (localhost, 127.0.0.1, ::1, a socket), so its address is left out.
     row = store._read(
         "SELECT current_database() AS db, current_setting('port') AS port, "
-        "pg_postmaster_start_time()::text AS started, inet_server_addr()::text AS addr"
+        "pg_postmaster_start_time()::text AS started"
     )[0]
-    return ("postgresql", row["db"], row["port"], row["started"], row["addr"], schema)
+    return ("postgresql", row["db"], row["port"], row["started"], schema)
 
 
 def _conflicts(source: SQLStore, target: SQLStore, batch: int) -> dict[str, int]:
