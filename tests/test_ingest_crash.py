@@ -1,17 +1,15 @@
-"""`crosscheck ingest` as a real process over loopback: killed with SIGKILL mid-run, then run
-again, every article ends up stored exactly once; `crosscheck sources` shows each source's health.
+"""`crosscheck ingest` over loopback: a real process killed with SIGKILL mid-run, then run again
+(in-process), every article ends up stored exactly once; `crosscheck sources` shows each
+source's health.
 
-The child process runs with the ``sitecustomize`` network guard of ``web_fixtures``.
+The killed child process runs with the ``sitecustomize`` network guard of ``web_fixtures``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import CliResult, child_env, invoke, start_cli
 from loopback import LoopbackServer, loopback_only, serve
 from web_fixtures import Site, make_app, synthetic_articles, write_network_guard
 
@@ -51,35 +50,12 @@ class Run:
     def sources(self) -> Path:
         return self.tmp / "sources.yaml"
 
-    def argv(self, *args: str) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "--db",
-            str(self.db),
-            "--sources",
-            str(self.sources),
-            *args,
-        ]
+    def args(self, *args: str) -> tuple[str, ...]:
+        return ("--db", str(self.db), "--sources", str(self.sources), *args)
 
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSCHECK_")}
-        env["PYTHONPATH"] = f"{self.guard}{os.pathsep}{ROOT}"
-        env["COLUMNS"] = "200"
-        return env
-
-    async def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        done = await asyncio.to_thread(
-            subprocess.run,
-            self.argv(*args),
-            cwd=self.tmp,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert "NETWORK GUARD" not in done.stderr, done.stderr
+    async def cli(self, *args: str) -> CliResult:
+        """The command in-process (the network guard of this process applies)."""
+        done = await asyncio.to_thread(invoke, *self.args(*args), cwd=self.tmp)
         assert "Traceback" not in done.stderr, done.stderr
         return done
 
@@ -118,9 +94,8 @@ async def _kill_mid_run(run: Run) -> None:
     being fetched, then SIGKILL it."""
     log = run.tmp / "killed-ingest.log"
     with log.open("wb") as sink:
-        proc = await asyncio.create_subprocess_exec(
-            *run.argv("ingest"), cwd=run.tmp, env=run.env(), stdout=sink, stderr=sink
-        )
+        env = child_env(guard=run.guard)
+        proc = await start_cli(*run.args("ingest"), cwd=run.tmp, env=env, stdout=sink, stderr=sink)
     deadline = time.monotonic() + 30
     mid_run = False
     try:
@@ -138,6 +113,7 @@ async def _kill_mid_run(run: Run) -> None:
     assert proc.returncode == -signal.SIGKILL
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("feed", ["/bulk/feed.xml", "/bulk/feed-etag.xml"])
 async def test_a_killed_ingest_loses_nothing_and_duplicates_nothing(run: Run, feed: str) -> None:
     run.site.slow_bulk_from = FAST
