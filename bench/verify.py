@@ -36,7 +36,8 @@ Unverified, a claim the engine refuses) → neither, and scored as ``shared/benc
 * accuracy and macro-F1 over the three classes, next to the always-neither baseline;
 * the 3×3 confusion matrix, a calibration table (the committed answers binned by ``confidence``,
   with the share right in each bin), and the CPU time of ``check_text`` per pair (p50/p95/p99;
-  ingest is not included).
+  ingest is not included; each worker makes one throwaway check first, so that what the engine
+  loads on first use is not counted, as in a bot that has been running).
 
 Sets larger than 5,000 pairs are scored on a stratified sample of 2,000 unless ``--full``: each
 label keeps its share of the set (largest remainder, at least one pair per label), drawn with
@@ -467,8 +468,16 @@ def _run_task(task: _Task) -> tuple[float, list[dict[str, Any]]]:
     return ingest_ms, out
 
 
-def _quiet_worker() -> None:
+def _start_worker() -> None:
+    """Quiet logs, and one throwaway check so that whatever the engine loads lazily on its first
+    check (a parser, tables) is loaded before anything is timed, as in a long-running bot."""
     logging.disable(logging.WARNING)  # an evidence text with no check-worthy sentence is expected
+    _run_task(
+        _Task(
+            "The new bridge over the river opened to traffic on Monday after two years of work.",
+            ((0, "The bridge over the river opened on Monday"),),
+        )
+    )
 
 
 def _tasks(data: DataSet, pairs: Sequence[Pair]) -> list[_Task]:
@@ -506,7 +515,7 @@ def run_set(
     ingest: list[float] = []
     t0 = time.perf_counter()
     ctx = multiprocessing.get_context("spawn")  # a clean engine per worker, no inherited state
-    with ProcessPoolExecutor(max(1, workers), mp_context=ctx, initializer=_quiet_worker) as pool:
+    with ProcessPoolExecutor(max(1, workers), mp_context=ctx, initializer=_start_worker) as pool:
         todo = iter(tasks)
         running: set[Future[tuple[float, list[dict[str, Any]]]]] = set()
         for task in todo:  # keep a bounded queue: a few tasks per worker in flight
