@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, ValidationError
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "ValidationError", "settings_problems"]
@@ -37,6 +39,14 @@ class Settings(BaseSettings):
     # for tests against a loopback stand-in for Discord; never set in production
     discord_api_base: str | None = None
     discord_gateway: str | None = None
+
+    @field_validator("api_token", "discord_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        """A token of only spaces is no token: the same answer in `config check` and at start."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
 
 def settings_problems(exc: ValidationError) -> list[str]:
