@@ -23,6 +23,7 @@ from bot.settings import Settings, ValidationError, settings_problems
 from checks.engine import Engine, is_link
 from checks.errors import CheckError, InputError
 from checks.models import CheckResult, LinkCheckResult, ReviewState, Stance, Verdict
+from checks.text_safety import safe_text
 
 __all__ = ["app", "main"]
 
@@ -86,7 +87,7 @@ state = _State()
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """One clear line on stderr and a non-zero exit."""
-    err.print(f"[red]crosscheck: error:[/red] {escape(message)}")
+    err.print(f"[red]crosscheck: error:[/red] {escape(safe_text(message))}")
     raise typer.Exit(code)
 
 
@@ -180,7 +181,7 @@ def ingest(
                 f"{s.claims} new claim(s) — {status}"
             )
             for e in s.errors:
-                out.print(f"  [red]•[/red] {escape(e)}")
+                out.print(f"  [red]•[/red] {escape(safe_text(e))}")
         out.print(
             f"Stored {report.added} new article(s) and {report.claims} claim(s); "
             f"{engine.store.claim_count()} claim(s) in {state.db}."
@@ -333,7 +334,7 @@ def sources() -> None:
             status = (
                 "[bright_black]disabled[/bright_black]"
                 if s.name not in enabled
-                else f"[red]{escape(s.last_error)}[/red]"
+                else f"[red]{escape(safe_text(s.last_error))}[/red]"
                 if s.last_error
                 else "[green]ok[/green]"
                 if s.last_ingest

@@ -299,6 +299,8 @@ async def _guard(
     if not state.api_token:
         return _error(404, "the API is disabled: set CROSSCHECK_API_TOKEN to enable it")
     given = request.headers.get("Authorization", "")
+    if given[:7].lower() == "bearer ":  # the scheme is case-insensitive (RFC 7235)
+        given = "Bearer " + given[7:]
     expected = f"Bearer {state.api_token}"
     if not hmac.compare_digest(given.encode(), expected.encode()):
         response = _json({"error": "missing or wrong bearer token"}, status=401)
