@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
-import sys
 import threading
 import time
 from collections import Counter
@@ -28,6 +26,7 @@ from typing import Any
 import pytest
 import yaml
 from aiohttp import web
+from helpers import child_env, start_cli
 from loopback import LoopbackServer, serve
 from pg import drop_schema, new_dsn
 
@@ -289,27 +288,14 @@ async def test_a_source_another_worker_just_finished_is_not_ingested_again(
 # --------------------------------------------------------------------------- a worker killed
 
 
-def worker_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSCHECK_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        CROSSCHECK_INGEST_EVERY="1",
-        CROSSCHECK_LEASE_SECONDS="3",
-        CROSSCHECK_LOG_LEVEL="INFO",
-        **extra,
-    )
-    return env
-
-
 @contextlib.asynccontextmanager
 async def worker_process(
     db: str, sources: Path, log: Path
 ) -> AsyncIterator[asyncio.subprocess.Process]:
+    """A real ``crosscheck worker`` (polling every second, 3-second leases), output to ``log``."""
+    env = child_env(ingest_every="1", lease_seconds="3", log_level="INFO")
     with log.open("wb") as out:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
+        proc = await start_cli(
             "--db",
             db,
             "--sources",
@@ -318,7 +304,7 @@ async def worker_process(
             "--port",
             "0",
             cwd=log.parent,
-            env=worker_env(),
+            env=env,
             stdout=out,
             stderr=asyncio.subprocess.STDOUT,
         )
@@ -340,6 +326,7 @@ async def wait_until(predicate: Any, timeout: float, what: str, step: float = 0.
     raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
 
 
+@pytest.mark.e2e
 async def test_a_killed_workers_source_is_finished_by_another_after_its_lease_expires(
     target: Target, tmp_path: Path
 ) -> None:
