@@ -289,3 +289,17 @@ def test_missing_default_data_is_a_skip_message_not_a_failure(
     assert verify.main(["--quiet", "--format", "summary"]) == 0
     assert "skipped" in capsys.readouterr().out
     assert verify.main(["--data", str(tmp_path / "absent"), "--quiet"]) == 2  # asked for: an error
+
+
+def test_several_files_of_one_layout_are_chosen_by_split(tmp_path: Path) -> None:
+    d = _fnc1_dir(tmp_path)
+    _write_csv(d / "other_bodies.csv", [["Body ID", "articleBody"], ["1", LIBRARY]])
+    _write_csv(
+        d / "other_stances.csv",
+        [["Headline", "Body ID", "Stance"], ["The library closes for good", "1", "disagree"]],
+    )
+    with pytest.raises(verify.DataError, match="several stances files"):
+        verify.load(d)
+    other = verify.load(d, split="other")
+    assert [(p.claim, p.label) for p in other.pairs] == [("The library closes for good", "refutes")]
+    assert other.evidence == {"1": LIBRARY}  # paired with other_bodies.csv, not mini_bodies.csv
