@@ -30,6 +30,7 @@ from checks.models import (
 )
 from checks.store.base import AddResult, Candidate, StoredArticle
 from checks.text_index import index_terms, term_set_text
+from checks.text_safety import safe_text
 
 __all__ = ["COPY_TABLES", "Cursor", "DuplicateRow", "Row", "SQLStore", "Tx", "table_key"]
 
@@ -112,7 +113,7 @@ class SQLStore(ABC):
             else:
                 db.execute(
                     "UPDATE sources SET last_ingest = ?, last_error = ? WHERE name = ?",
-                    (stamp, error, source),
+                    (stamp, safe_text(error), source),  # may quote a server or a file name
                 )
 
     def has_article(self, source: str, canonical_url: str, content_hash: str) -> bool:
