@@ -293,13 +293,54 @@ def parse_claims(texts: Sequence[str], *, batch_size: int = 64) -> list[ClaimPar
         return []
     nlp = load_parser()
     with _LOCK:  # a spaCy pipeline is not documented as thread-safe
-        docs = list(nlp.pipe(texts, batch_size=batch_size))
+        docs = list(nlp.pipe((_sentence_case(t) for t in texts), batch_size=batch_size))
     return [_claim_parse(doc) for doc in docs]
 
 
 def parse_claim(text: str) -> ClaimParse:
     """Frames of one claim text."""
     return parse_claims([text])[0]
+
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_KEEP_CAPITALISED = frozenset({*lx.ENTITY_ALIASES, *lx.MONTHS, *lx.WEEKDAYS, "i"}) - {
+    "may",
+    "march",
+}
+
+
+def _sentence_case(text: str) -> str:
+    """A headline in Title Case or ALL CAPS in sentence case, which the tagger reads far better
+    ("Apple Delaying Production Until September" → "Apple delaying production until September").
+
+    Only when most longer words are capitalised; the first word, known places, organisations,
+    months and acronyms of up to four letters in an otherwise lower-case text keep their case.
+    Offsets do not move: a word whose lower case has another length is left alone."""
+    words = [m for m in _WORD.finditer(text)]
+    long_words = [m.group(0) for m in words[1:] if len(m.group(0)) >= 4]
+    if len(long_words) < 3:
+        return text
+    upper = [w for w in long_words if w[0].isupper()]
+    if len(upper) < 0.75 * len(long_words):
+        return text
+    all_caps = sum(w.isupper() for w in long_words) >= 0.75 * len(long_words)
+    out = list(text)
+    for k, m in enumerate(words):
+        w = m.group(0)
+        if not w[0].isupper() or w.lower() in _KEEP_CAPITALISED:
+            continue
+        if w.isupper() and not all_caps:
+            continue  # an acronym in a Title Case headline: "FSU", "NATO"
+        if any(any(ch.isupper() for ch in part[1:]) for part in w.split("-")) and not w.isupper():
+            continue  # "iPad", "McDonald"
+        low = w.lower()
+        if k == 0:
+            if not all_caps:
+                continue
+            low = w[0] + w[1:].lower()
+        if len(low) == len(w):
+            out[m.start() : m.end()] = low
+    return "".join(out)
 
 
 # --------------------------------------------------------------------------- word lists
@@ -368,7 +409,10 @@ _SPEECH_LEMMAS = _words(
     "report confirm deny suggest admit assert maintain stress acknowledge predict allege believe "
     "think estimate show find reveal indicate conclude emphasise emphasize reiterate testify"
 )
-_DENYING_SPEECH = _words("deny dispute")
+_DENYING_SPEECH = _words("deny dispute reject refute dismiss debunk")
+_CLAIM_NOUNS = _words(
+    "claim report allegation accusation suggestion rumour rumor speculation charge story idea"
+)
 _NO_EVIDENCE_NOUNS = _words("evidence proof sign indication basis data record suggestion truth")
 _NEG_DETS = frozenset({"no", "neither"})
 _NEG_PRONOUNS = frozenset({"nobody", "nothing", "none", "noone", "no-one", "neither"})
@@ -397,10 +441,37 @@ _PERCENT_WORDS = frozenset({"%", "percent", "pc", "pct"})
 _FRACTIONS = {"half": 50.0, "third": 100 / 3, "quarter": 25.0, "fifth": 20.0, "tenth": 10.0}
 _MULTIPLE_WORDS = {"twice": 2.0, "thrice": 3.0, "double": 2.0, "triple": 3.0, "half": 0.5}
 _MULTIPLE_VERBS = {"double": 2.0, "triple": 3.0, "quadruple": 4.0, "halve": 0.5}
-_GLUED = re.compile(r"^(\d[\d,]*(?:\.\d+)?)(bn|mn|m|k|tn|b|km|kg|c|f|mph|pc)$", re.IGNORECASE)
+_GLUED = re.compile(
+    r"^(\d[\d,]*(?:\.\d+)?)(bn|mn|m|k|tn|b|km|kg|c|f|mph|pc|mg|mcg|µg|ng|ml|mmol|nmol|iu|cm|mm|"
+    r"kwh|kw|mw|gw|ghz|mhz|h|hrs?|yrs?|min|mins)$",
+    re.IGNORECASE,
+)
 _GLUED_UNITS = {
     "km": "kilometer",
     "kg": "kilogram",
+    "mg": "milligram",
+    "mcg": "microgram",
+    "µg": "microgram",
+    "ng": "nanogram",
+    "ml": "milliliter",
+    "mmol": "mmol",
+    "nmol": "nmol",
+    "iu": "iu",
+    "cm": "centimeter",
+    "mm": "millimeter",
+    "kwh": "kwh",
+    "kw": "kilowatt",
+    "mw": "megawatt",
+    "gw": "gigawatt",
+    "ghz": "ghz",
+    "mhz": "mhz",
+    "h": "hour",
+    "hr": "hour",
+    "hrs": "hour",
+    "yr": "year",
+    "yrs": "year",
+    "min": "minute",
+    "mins": "minute",
     "c": "degree",
     "f": "degree",
     "mph": "mile",
@@ -465,10 +536,22 @@ def _terms(tok: Token | None) -> tuple[str, ...]:
 
 
 def _term(t: Token) -> str:
-    prev = t.doc[t.i - 1] if t.i > 0 else None
-    if prev is not None and prev.whitespace_ == "" and prev.text.isdigit():
-        return (prev.text + t.text).lower()  # "5G" split by the tokenizer
-    return _lemma(t)
+    """The token's lemma, or the whole word when the tokenizer split one written without
+    spaces: "SARS-CoV-2" → sars-cov-2, "5G" → 5g."""
+    doc = t.doc
+    start = end = t.i
+    while start > 0 and doc[start - 1].whitespace_ == "" and _glues(doc[start - 1]):
+        start -= 1
+    while end + 1 < len(doc) and doc[end].whitespace_ == "" and _glues(doc[end + 1]):
+        end += 1
+    if start == end:
+        return _lemma(t)
+    word = doc[start : end + 1].text.lower()
+    return lx.singular(word) if doc[end].tag_ in {"NNS", "NNPS"} else word
+
+
+def _glues(t: Token) -> bool:
+    return bool(re.fullmatch(r"[\w-]+", t.text)) and t.text not in {"'s", "’s"}
 
 
 def _entity_key(tok: Token | None) -> str | None:
@@ -478,7 +561,10 @@ def _entity_key(tok: Token | None) -> str | None:
     pronoun = tok.lower_ in _PRONOUNS and not tok.text.isupper()  # "who", not "WHO"
     if pronoun or tok.lower_ in _NEG_PRONOUNS or tok.like_num or tok.pos_ == "NUM":
         return None
-    words = _phrase(tok)
+    if tok.pos_ != "PROPN" and any(ch.isdigit() for ch in tok.text):  # "the 1980s"
+        return None
+    # the head and its modifiers before it: "the British government", not "a trial in the UK"
+    words = [t for t in _phrase(tok) if t.i <= tok.i]
     text = " ".join(t.text for t in words if t.dep_ not in {"det", "case", "punct"})
     known = _claims.entities(text) if text else []
     if known:
@@ -543,9 +629,9 @@ class _Clause:
             passive=self.passive,
             reporting=self.reporting,
             subject=subj_terms,
-            subject_head=_lemma(self.subj) if self.subj is not None else None,
+            subject_head=_term(self.subj) if self.subj is not None else None,
             object=obj_terms,
-            object_head=_lemma(self.obj) if self.obj is not None else None,
+            object_head=_term(self.obj) if self.obj is not None else None,
             figures=tuple(self.figures),
             dates=tuple(self.dates),
             attribution=self.attribution,
@@ -579,8 +665,8 @@ def _wrapper_effect(wrapper: Token, inner: Token) -> tuple[Modality | None, str 
         return None, f"{lemma} to"
     if passive and lemma in _REPORT_PASSIVE:
         return Modality.REPORTEDLY, None
-    if lemma == "expect":
-        return (Modality.EXPECTED if passive else Modality.PLANS), None
+    if lemma == "expect":  # headlines drop the auxiliary: "X expected to …"
+        return (Modality.EXPECTED if passive or wrapper.tag_ == "VBN" else Modality.PLANS), None
     if lemma in _PLAN_VERBS:
         return Modality.PLANS, None
     if lemma in _SEEM_VERBS:
@@ -646,7 +732,12 @@ def _arguments(clause: _Clause) -> None:
     if tok.dep_ == "relcl" and subj is None and not clause.passive:
         subj = tok.head
     elif obj is None and (
-        (tok.dep_ == "relcl" and clause.passive) or (tok.dep_ == "acl" and tok.tag_ == "VBN")
+        (tok.dep_ == "relcl" and clause.passive)
+        or (
+            tok.dep_ == "acl"
+            and tok.tag_ == "VBN"
+            and not any(c.dep_ == "aux" for c in tok.children)
+        )
     ):
         obj = tok.head
     elif tok.dep_ == "acl" and tok.tag_ == "VBG" and subj is None:
@@ -782,6 +873,8 @@ class _Reader:
             p = clause.pred
             lemma = p.lemma_.lower()
             contents = [c for c in p.children if c.dep_ in {"ccomp", "parataxis"}]
+            if lemma in _SPEECH_LEMMAS and not contents and p.dep_ == "parataxis":
+                contents = [p.head]  # "Prices will rise, the bank says"
             if lemma in _SPEECH_LEMMAS and contents:
                 clause.reporting = True
                 speaker = _entity_key(clause.subj) if not clause.passive else None
@@ -799,6 +892,16 @@ class _Reader:
                         content.modality = Modality.REPORTEDLY
                     if lemma in _DENYING_SPEECH and not clause.negated:
                         content.negate(lemma)
+            # "denied claims that X", "denies reports over X"
+            obj = clause.obj
+            if (
+                lemma in _DENYING_SPEECH
+                and obj is not None
+                and not clause.negated
+                and _lemma(obj) in _CLAIM_NOUNS
+            ):
+                for content in self._clauses_under(obj):
+                    content.negate(f"{lemma} {_lemma(obj)}")
             # "there is no evidence that X" / "no sign of X"
             for arg in (clause.obj, clause.subj):
                 if arg is None or _lemma(arg) not in _NO_EVIDENCE_NOUNS:
@@ -809,6 +912,18 @@ class _Reader:
                     content = self.clauses.get(c.i)
                     if content is not None and c.dep_ in {"acl", "ccomp", "relcl"}:
                         content.negate(f"no {_lemma(arg)}")
+
+    def _clauses_under(self, noun: Token) -> list[_Clause]:
+        """Clauses that state what a noun says: "claims that X", "reports of X-ing"."""
+        found = []
+        for c in noun.children:
+            if c.dep_ in {"acl", "ccomp", "relcl"} and c.i in self.clauses:
+                found.append(self.clauses[c.i])
+            elif c.dep_ == "prep" and c.lower_ in {"of", "over", "about", "that"}:
+                for g in c.children:
+                    if g.dep_ in {"pcomp", "pobj"} and g.i in self.clauses:
+                        found.append(self.clauses[g.i])
+        return found
 
     def _assign_owners(self, merged: dict[int, int]) -> None:
         """Each token belongs to the nearest clause above it (wrappers to their verb)."""
@@ -865,7 +980,7 @@ class _Reader:
             self._add_date(span, ref.text, ref.year, ref.month, ref.day)
         # bare years not caught above: "2019 was the hottest year", "the 2016 vote"
         for t in doc:
-            if t.i in self.used or not _YEAR.match(t.text):
+            if t.i in self.used or not _YEAR.match(t.text) or _is_name_digit(t):
                 continue
             if not self._year_is_date(t):
                 continue
@@ -1217,6 +1332,12 @@ class _Reader:
             j = end + 1
             if doc[end].text == "to" and (i > 0 and doc[i - 1].lower_ == "from"):
                 j = -1  # "from 5 to 7" is a change, not a range
+            glued = _GLUED.match(doc[j].text) if j > 0 else None
+            if glued and glued.group(2).lower() in _GLUED_UNITS:  # "75-125nmol"
+                b = float(glued.group(1).replace(",", ""))
+                if value < b:
+                    lo_hi = _range(value, b, doc[j])
+                    return j + 1, (*lo_hi[:4], _GLUED_UNITS[glued.group(2).lower()], doc[j])
             if j > 0:
                 b_end, b_val = self._number_words(j)
                 if b_val is not None:
@@ -1294,7 +1415,9 @@ class _Reader:
             if clause.pred.lemma_.lower() in _LEVEL_VERBS and clause.subj is not None:
                 return None, _unit_noun(clause.subj), None
             return None, None, None
-        if (_GLUED.match(head.text) or _PLAIN_NUMBER.match(head.text)) and head.dep_ not in {
+        if _is_number_token(head) and head.dep_ == "appos" and head.head.pos_ == "NOUN":
+            return None, _unit_noun(head.head), head.head  # "Lisbon's troops, about 2,000,"
+        if _is_number_token(head) and head.dep_ not in {
             "nummod",
             "quantmod",
             "compound",
@@ -1427,8 +1550,19 @@ def _of_object(tok: Token) -> Token | None:
 
 
 def _unit_noun(tok: Token) -> str:
-    lemma = _lemma(tok)
+    lemma = _term(tok)
     return lx.UNIT_SYNONYMS.get(lemma, lemma)
+
+
+def _is_number_token(t: Token) -> bool:
+    """A token that is (part of) a written number: "2,000", "5bn", "95–100", "two", "million"."""
+    return bool(
+        _PLAIN_NUMBER.match(t.text)
+        or _GLUED.match(t.text)
+        or _RANGE_TOKEN.match(t.text)
+        or t.lower_ in lx.NUMBER_WORDS
+        or t.lower_ in lx.SCALES
+    )
 
 
 def _is_name_digit(t: Token) -> bool:
@@ -1463,6 +1597,15 @@ def _is_name_digit(t: Token) -> bool:
             or suffix in {"st", "nd", "rd", "th", "s"}
         ):
             return True
+    # a year right after the noun it names: "coronavirus disease 2019", "Agenda 2030"
+    if (
+        prev is not None
+        and _YEAR.match(text)
+        and prev.pos_ in {"NOUN", "PROPN"}
+        and prev.lower_ not in lx.MONTHS
+        and (t.head.i == prev.i or prev.head.i == t.i or t.head.i == prev.head.i)
+    ):
+        return True
     # a number right after a capitalised name it modifies: "Boeing 737", "Article 5"
     if prev is not None and prev.pos_ == "PROPN" and prev.text[:1].isupper():
         if prev.lower_ in lx.MONTHS:

@@ -421,3 +421,55 @@ def test_a_model_of_another_version_is_refused(tmp_path: Path) -> None:
     (copy / "meta.json").write_text(meta.replace('"3.8.0"', '"3.7.1"', 1), encoding="utf-8")
     with pytest.raises(ParserUnavailable, match="version"):
         fr._verify(copy)
+
+
+# --------------------------------------------------------------------------- more shapes
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate", "word"),
+    [
+        ("The senator dismissed reports that she had resigned.", "resign", "dismiss report"),
+        ("The mayor denied claims that the city sold the parks.", "sell", "deny claim"),
+    ],
+)
+def test_denying_a_claim_or_report_negates_its_content(
+    text: str, predicate: str, word: str
+) -> None:
+    frame = _frame(parse_claim(text), predicate)
+    assert frame.negated and frame.negation == word
+
+
+def test_a_trailing_says_attributes_the_sentence() -> None:
+    parse = parse_claim("The firm will cut 400 jobs, a union says.")
+    assert _frame(parse, "cut").attribution == "union"
+
+
+def test_a_title_case_headline_is_read_like_a_sentence() -> None:
+    parse = parse_claim("Mayor Denies Claims That City Sold Twenty Public Parks")
+    sell = _frame(parse, "sell")
+    assert sell.negated
+    (fig,) = sell.figures
+    assert (fig.value, fig.counted, fig.owner) == (20, "park", "city")
+
+
+def test_an_all_caps_headline_keeps_its_modality() -> None:
+    parse = parse_claim("COFFEE MAY RAISE BLOOD PRESSURE IN OLDER ADULTS")
+    assert _frame(parse, "raise").modality is Modality.MAY
+
+
+def test_words_split_by_the_tokenizer_stay_whole() -> None:
+    infect = _frame(parse_claim("There is evidence that SARS-CoV-2 can infect dogs."), "infect")
+    assert infect.subject_head == "sars-cov-2"
+    assert infect.modality is Modality.CAN
+
+
+def test_a_year_inside_a_name_is_neither_date_nor_figure() -> None:
+    parse = parse_claim("Coronavirus disease 2019 spread to 30 countries.")
+    assert parse.dates == ()
+    assert [f.value for f in parse.figures] == [30]
+
+
+def test_a_figure_in_apposition_counts_its_noun() -> None:
+    fig = _figure(parse_claim("Lisbon's troops, about 2,000, arrived at dawn."), 2000)
+    assert (fig.counted, fig.owner, fig.bound.value) == ("troop", "portugal", "about")
