@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -20,6 +20,9 @@ from bot.review_desk import ReviewDesk
 from bot.views import AnswerButton, ReviewButton
 from checks.engine import Engine
 from checks.errors import CheckError
+
+if TYPE_CHECKING:
+    from bot.web import Metrics
 
 __all__ = ["EXTENSIONS", "CrosscheckBot", "CrosscheckTree", "ShardedCrosscheckBot", "make_bot"]
 
@@ -77,8 +80,7 @@ class CrosscheckBot(commands.Bot):
         self.engine = engine
         self.limits = limits or RateLimits()
         self.sync_guild, self.sync_global = sync_guild, sync_global
-        self.rate_limited: dict[str, int] = {"member": 0, "server": 0}
-        self.metrics: Any = None  # bot.web.Metrics when the web surface runs
+        self.metrics: Metrics | None = None  # set when the web surface runs
         self.review = ReviewDesk(self, engine)
         self.answers = AnswerDesk(engine, self.review)
         self._busy = 0
@@ -134,8 +136,7 @@ class CrosscheckBot(commands.Bot):
         return True
 
     def note_rate_limited(self, which: str) -> None:
-        """Count a check refused by a rate limit (``which``: member or server)."""
-        self.rate_limited[which] = self.rate_limited.get(which, 0) + 1
+        """Count a check refused by a rate limit (``which``: member or server) in the metrics."""
         if self.metrics is not None:
             self.metrics.rate_limited.labels(which).inc()
 

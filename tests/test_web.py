@@ -694,10 +694,11 @@ def _raw(body: Any) -> bytes:
         ({}, 'exactly one of "claim" or "url"'),
         ({"claim": None, "url": None}, 'exactly one of "claim" or "url"'),
         ({"claim": SUPPORTED, "verbose": True}, "unknown field(s): verbose"),
-        ({"claim": 42}, "must be strings"),
-        ({"claim": [SUPPORTED]}, "must be strings"),
-        ({"url": {"href": "http://127.0.0.1/"}}, "must be strings"),
+        ({"claim": 42}, '"claim" must be a string'),
+        ({"claim": [SUPPORTED]}, '"claim" must be a string'),
+        ({"url": {"href": "http://127.0.0.1/"}}, '"url" must be a string'),
         ({"claim": SUPPORTED, "guild_id": "42"}, '"guild_id" must be an integer'),
+        ({"claim": SUPPORTED, "guild_id": True}, '"guild_id" must be an integer'),
         ({"claim": " \u200b "}, "the claim is empty"),
         ({"claim": "x" * 5000}, "too long"),
         ({"claim": "12345 !!! 678"}, "no words"),
@@ -720,6 +721,7 @@ def _raw(body: Any) -> bytes:
         "claim-list",
         "url-object",
         "guild-string",
+        "guild-bool",
         "blank-claim",
         "huge-claim",
         "no-words",
@@ -830,6 +832,12 @@ async def test_a_bad_limit_is_400(client: TestClient[Any, Any], limit: str) -> N
 async def test_a_missing_query_is_400(client: TestClient[Any, Any]) -> None:
     r = await client.get("/v1/claims", headers=AUTH)
     assert r.status == 400
+    assert (await r.json())["error"] == '"q" is required'
+
+
+async def test_a_blank_query_is_400_saying_it_is_empty(client: TestClient[Any, Any]) -> None:
+    r = await client.get("/v1/claims", params={"q": "   "}, headers=AUTH)
+    assert r.status == 400
     assert "empty" in (await r.json())["error"]
 
 
@@ -866,6 +874,25 @@ async def test_the_openapi_document_describes_the_api(client: TestClient[Any, An
         assert ref.startswith("#/")
         for part in ref[2:].split("/"):
             node = node[part]
+
+
+async def test_the_openapi_document_lists_exactly_the_served_routes(engine: Engine) -> None:
+    app = create_app(make_service(engine).state)
+    served = {
+        (r.method.lower(), r.resource.canonical)
+        for r in app.router.routes()
+        if r.method != "HEAD" and r.resource is not None
+    }
+    doc = openapi_document()
+    documented = {(m, path) for path, ops in doc["paths"].items() for m in ops}
+    assert served == documented
+    assert {"/healthz", "/readyz", "/metrics", "/v1/check", "/v1/claims"} <= set(doc["paths"])
+    request = doc["components"]["schemas"]["CheckRequest"]
+    assert request["oneOf"] == [{"required": ["claim"]}, {"required": ["url"]}]
+    assert request["properties"]["guild_id"]["type"] == "integer"
+    assert "default" not in request["properties"]["claim"], "absent, not null"
+    limit = next(p for p in doc["paths"]["/v1/claims"]["get"]["parameters"] if p["name"] == "limit")
+    assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 50)
 
 
 def _validator() -> list[str] | None:

@@ -20,6 +20,7 @@ from bot.client import CrosscheckBot
 from bot.exts.check import CheckCog
 from bot.replies import FAILED, RATE_LIMITED, user_message
 from bot.views import ANSWER_ID, AnswerButton, DisputeModal
+from bot.web import Metrics
 from checks.engine import Engine
 from checks.errors import StoreError
 from checks.models import GuildConfig
@@ -184,6 +185,7 @@ async def test_bad_claim_error_is_really_ephemeral(
 async def test_the_sixth_check_in_a_minute_is_refused_kindly_without_deferring(
     check_cog: CheckCog, bot: CrosscheckBot, make_interaction: Callable[..., MagicMock]
 ) -> None:
+    bot.metrics = Metrics()
     for _ in range(5):
         it = make_interaction(user_id=7)
         await invoke(check_cog.check, it, claim=AGREEING)
@@ -195,7 +197,10 @@ async def test_the_sixth_check_in_a_minute_is_refused_kindly_without_deferring(
     sixth.followup.send.assert_not_awaited()
     sixth.response.send_message.assert_awaited_once_with(RATE_LIMITED["member"], ephemeral=True)
     assert "wait a minute" in RATE_LIMITED["member"]
-    assert bot.rate_limited["member"] == 1
+    refused = bot.metrics.registry.get_sample_value(
+        "crosscheck_rate_limited_total", {"scope": "member"}
+    )
+    assert refused == 1
 
     other = make_interaction(user_id=8)
     await invoke(check_cog.check, other, claim=AGREEING)

@@ -246,6 +246,14 @@ async def test_a_disputed_answer_goes_from_the_queue_to_a_followed_up_resolution
 async def _resolve_one(standin: DiscordStandIn, bot: BotProcess) -> None:
     await standin.wait_for_session(STEP)
 
+    # a claim that cannot be checked: the command tree's error handler tells the asker alone
+    sent = await standin.send_interaction("check", {"claim": "!!! ???"}, timeout=STEP)
+    refused = await standin.wait_for_request(standin.callback_for(sent), STEP)
+    assert refused.json["type"] == 4, "answered at once, never deferred"
+    assert refused.json["data"]["flags"] & EPHEMERAL
+    assert "no words" in refused.json["data"]["content"]
+    assert "\n" not in refused.json["data"]["content"] and not refused.json["data"].get("embeds")
+
     # a member checks a claim the sources dispute: answer, and a card for moderators
     answer_id, answer_mid, card = await check(standin, DISPUTED)
     item, card_mid = card_of(card)
