@@ -16,6 +16,8 @@ Measured, each after a warm-up:
 * throughput of ``parse_claims`` end to end (parse + frame reading + pydantic models), and the
   frame reading alone on already parsed docs;
 * latency of ``parse_claim`` on one sentence at a time: p50/p95/p99 of CPU and wall time;
+* the size of the stored JSON per claim and the CPU cost of reading it back
+  (``ClaimParse.from_json``), which the stance stage pays for every candidate;
 * the one-off cost of loading the model (hash verification included) in this process.
 """
 
@@ -129,6 +131,18 @@ def run(data: Path, quick: bool) -> dict[str, Any]:
         lambda: [frames._claim_parse(d) for d in docs], n, rounds
     )
 
+    parses = frames.parse_claims(batch_texts)
+    blobs = [p.to_json() for p in parses]
+    cpu, wall, _ = _timed(lambda: [frames.ClaimParse.from_json(b) for b in blobs])
+    stored = {
+        "bytes_mean": sum(map(len, blobs)) / len(blobs),
+        "bytes_p99": percentile([float(len(b)) for b in blobs], 99),
+        "frames_mean": sum(len(p.frames) for p in parses) / len(parses),
+        "from_json_us": cpu / len(blobs) * 1e6,
+        "with_figure": sum(bool(p.figures) for p in parses) / len(parses),
+        "negated": sum(any(f.negated for f in p.frames) for p in parses) / len(parses),
+    }
+
     cpu_ms: list[float] = []
     wall_ms: list[float] = []
     for t in texts[:n_single]:
@@ -150,6 +164,7 @@ def run(data: Path, quick: bool) -> dict[str, Any]:
         "load": load,
         "verify": verify,
         "throughput": configs,
+        "stored": stored,
         "single": single,
         "model": f"{frames.MODEL_PACKAGE} {frames.MODEL_VERSION}, spaCy {spacy.__version__}",
     }
@@ -173,6 +188,12 @@ def markdown(r: dict[str, Any]) -> str:
         "| --- | ---: | ---: | ---: |",
         f"| CPU ms | {s['cpu_ms_p50']:.1f} | {s['cpu_ms_p95']:.1f} | {s['cpu_ms_p99']:.1f} |",
         f"| wall ms | {s['wall_ms_p50']:.1f} | {s['wall_ms_p95']:.1f} | {s['wall_ms_p99']:.1f} |",
+        "",
+        f"Stored frames: {r['stored']['bytes_mean']:.0f} bytes of JSON per claim on average "
+        f"(p99 {r['stored']['bytes_p99']:.0f}), {r['stored']['frames_mean']:.1f} frames; reading "
+        f"one back (`ClaimParse.from_json`) costs {r['stored']['from_json_us']:.0f} µs CPU. "
+        f"{r['stored']['with_figure']:.0%} of these sentences have a figure, "
+        f"{r['stored']['negated']:.0%} a negated frame.",
         "",
         f"Loading the model once per process: {r['load']['wall_s']:.2f} s wall, "
         f"{r['load']['cpu_s']:.2f} s CPU, of which hash verification "
