@@ -20,7 +20,8 @@ from rich.table import Table
 
 from bot.logs import configure_logging
 from bot.settings import Settings, ValidationError, settings_problems
-from checks.engine import Engine, is_link
+from checks.claims import is_link
+from checks.engine import Engine
 from checks.errors import CheckError, InputError
 from checks.models import CheckResult, LinkCheckResult, ReviewState, Stance, Verdict
 from checks.text_safety import safe_text
@@ -184,7 +185,7 @@ def ingest(
                 out.print(f"  [red]•[/red] {escape(safe_text(e))}")
         out.print(
             f"Stored {report.added} new article(s) and {report.claims} claim(s); "
-            f"{engine.store.claim_count()} claim(s) in {state.db}."
+            f"{engine.claim_count()} claim(s) in {state.db}."
         )
         if due and not report.sources:
             out.print("No source is due.")
@@ -278,7 +279,7 @@ def check(
             sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
         else:
             _print_result(result)
-            if not engine.store.claim_count():
+            if not engine.claim_count():
                 err.print("[yellow]The store is empty: run `crosscheck ingest` first.[/yellow]")
 
 
@@ -508,7 +509,7 @@ app.add_typer(db_app, name="db")
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the store's schema migrations (they also run whenever a process opens the store)."""
-    from checks.engine import open_store
+    from checks.store import open_store
 
     store = _guard(lambda: open_store(state.db))
     try:
@@ -525,7 +526,7 @@ def db_copy(
     """Copy every article, claim, setting, answer and review item from SRC into DST, keeping
     ids, then verify the counts. Safe to re-run: rows already in DST are left alone."""
     from checks.copy import copy_store
-    from checks.engine import open_store
+    from checks.store import open_store
 
     if src == dst:
         fail("SRC and DST are the same store", code=2)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from checks import lexicon as lx
+from checks.errors import InputError
 from checks.models import Bound, Claim, ClaimFeatures, DateRef, Quantity
 
 __all__ = [
@@ -25,9 +26,12 @@ __all__ = [
     "entities",
     "features",
     "is_boilerplate",
+    "is_link",
     "split_claims",
     "strip_links",
     "tokens",
+    "validate_claim",
+    "worthiness",
 ]
 
 MAX_CLAIM_CHARS = 2_000  # a claim longer than this is not one claim
@@ -587,3 +591,41 @@ def features(text: str, *, context: str = "") -> ClaimFeatures:
         entities=tuple(ents),
         topic=tuple(topic),
     )
+
+
+# --------------------------------------------------------------------------- one asked claim
+
+
+def validate_claim(text: str) -> str:
+    """The claim cleaned for checking, or an :class:`InputError` saying why it cannot be."""
+    if not isinstance(text, str):
+        raise InputError("the claim must be text")
+    limit = MAX_CLAIM_CHARS
+    if len(text) > 20 * limit:
+        raise InputError(f"the claim is too long ({len(text):,} characters; at most {limit:,})")
+    cleaned = " ".join(clean_text(text).split())
+    if not cleaned:
+        raise InputError("the claim is empty")
+    if len(cleaned) > limit:
+        raise InputError(f"the claim is too long ({len(cleaned):,} characters; at most {limit:,})")
+    if not any(c.isalpha() for c in cleaned):
+        raise InputError("the claim has no words to check")
+    return cleaned
+
+
+def is_link(text: str) -> bool:
+    """Whether what was asked is one web link (checked as a page) rather than a claim."""
+    t = text.strip()
+    return t.lower().startswith(("http://", "https://")) and " " not in t
+
+
+def worthiness(claim: Claim) -> float:
+    """How much a sentence gives to check: figures, dates, stance words, names, a speaker."""
+    f = claim.features
+    score = min(len(f.quantities), 2) * 1.5 + min(len(f.dates), 1)
+    score += 1.0 if f.polarity else 0.0
+    score += min(len(f.entities), 3) * 0.5 + (0.5 if f.speaker else 0.0)
+    words = len(claim.text.split())
+    if words > 45:
+        score -= 1.0  # long sentences carry several claims and match poorly
+    return score

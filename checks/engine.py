@@ -1,76 +1,89 @@
-"""The facade every adapter calls: check a claim or a link, ingest sources, list sources.
+"""The facade every adapter calls: check a claim or a link, ingest sources, run the review queue.
 
-Matching is CPU-bound and the store synchronous: the sync ``check_text`` does that part, and the
-async methods (``acheck_text``, ``acheck_url``, ``aingest``) add the network (fact-check APIs,
-fetching links and sources) and run the CPU part in a worker thread, so an event loop is never
-blocked. Adapters call the async methods; ``check_text`` serves tests and batch tools.
+Orchestration only: the judging is in :mod:`checks.claims`, :mod:`checks.match`,
+:mod:`checks.evidence`, :mod:`checks.stance` and :mod:`checks.verdict`; review decisions in
+:mod:`checks.review`; storage behind :class:`~checks.store.base.Store`. Matching is CPU-bound and
+the store synchronous: the sync ``check_text`` does that part, and the async methods
+(``acheck_text``, ``acheck_url``, ``aingest``) add the network (fact-check APIs, fetching links
+and sources) and run the CPU part in a worker thread, so an event loop is never blocked.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import time
 import uuid
-from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from checks import claims as claims_mod
+from checks.claims import validate_claim
 from checks.errors import CheckError, InputError, ReviewConflict, ReviewNotFound
 from checks.events import CheckEvent, Events
+from checks.evidence import Audience, found_claims, matches
 from checks.extract import extract_html
 from checks.fetch import HTML, Fetcher, validate_url
-from checks.ingest import IngestReport, Lease, Progress, fetch_settings, ingest_all, store_doc
+from checks.ingest import (
+    IngestReport,
+    Lease,
+    Progress,
+    SplitPool,
+    fetch_settings,
+    ingest_all,
+    store_doc,
+)
 from checks.match import MatchSettings, find_matches
 from checks.models import (
-    AuditEntry,
+    AskRef,
     CheckResult,
-    Citation,
-    Claim,
+    FoundClaim,
     GuildConfig,
     LinkCheckResult,
-    Match,
     ModeratorVerdict,
-    Review,
     ReviewAction,
-    ReviewAsk,
+    ReviewEntry,
     ReviewItem,
     ReviewState,
     Source,
     SourceStatus,
-    Stance,
     StoredAnswer,
     Verdict,
 )
 from checks.review import (
-    MODERATOR_SOURCE_LABEL,
     claim_key,
-    is_moderator_source,
+    claimreview,
+    claims_to_review,
+    decide,
+    moderator_doc,
     moderator_source,
-    next_state,
+    review_key,
     review_triggers,
-    verdict_rating,
 )
 from checks.sources.config import FactCheckApiSource, SourcesFile, load_sources
-from checks.sources.docs import Doc
 from checks.sources.factcheck_api import normalise_query, search_factchecks
-from checks.stance import StanceSettings, judge
+from checks.stance import StanceSettings
+from checks.store import open_store
 from checks.store.base import Store
-from checks.verdict import VerdictSettings, decide
+from checks.verdict import VerdictSettings
+from checks.verdict import decide as tally
 
-__all__ = ["Engine", "EngineSettings", "open_store", "validate_claim"]
+__all__ = ["Engine", "EngineSettings", "open_store"]
 
 log = logging.getLogger(__name__)
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
 class EngineSettings:
+    """Every number the engine's stages use, grouped by stage."""
+
     match: MatchSettings = field(default_factory=MatchSettings)
     stance: StanceSettings = field(default_factory=StanceSettings)
     verdict: VerdictSettings = field(default_factory=VerdictSettings)
@@ -80,55 +93,23 @@ class EngineSettings:
     ingest_processes: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
 
 
-POOL_AFTER = 20  # articles split in threads before worker processes are started
+def _in_thread(
+    method: Callable[Concatenate[Store, _P], _R],
+) -> Callable[Concatenate[Engine, _P], Coroutine[Any, Any, _R]]:
+    """An async engine method that calls the store method of the same signature in a worker
+    thread (the stores are synchronous), looked up on ``engine.store`` at call time."""
+    name = method.__name__
 
+    async def call(self: Engine, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return await asyncio.to_thread(getattr(self.store, name), *args, **kwargs)
 
-def open_store(db: str | Path, *, read_only: bool | None = None) -> Store:
-    """Open the store a ``--db`` value names: a SQLite file path, or a ``postgresql://`` DSN."""
-    from checks.store.postgres import PostgresStore, is_postgres_dsn
-
-    if isinstance(db, str) and is_postgres_dsn(db):
-        return PostgresStore(db)
-    from checks.store.sqlite import SQLiteStore
-
-    return SQLiteStore(db, read_only=read_only)
-
-
-def validate_claim(text: str) -> str:
-    """The claim cleaned for checking, or an :class:`InputError` saying why it cannot be."""
-    if not isinstance(text, str):
-        raise InputError("the claim must be text")
-    limit = claims_mod.MAX_CLAIM_CHARS
-    if len(text) > 20 * limit:
-        raise InputError(f"the claim is too long ({len(text):,} characters; at most {limit:,})")
-    cleaned = " ".join(claims_mod.clean_text(text).split())
-    if not cleaned:
-        raise InputError("the claim is empty")
-    if len(cleaned) > limit:
-        raise InputError(f"the claim is too long ({len(cleaned):,} characters; at most {limit:,})")
-    if not any(c.isalpha() for c in cleaned):
-        raise InputError("the claim has no words to check")
-    return cleaned
-
-
-def is_link(text: str) -> bool:
-    t = text.strip()
-    return t.lower().startswith(("http://", "https://")) and " " not in t
-
-
-def worthiness(claim: Claim) -> float:
-    """How much a sentence gives to check: figures, dates, stance words, names, a speaker."""
-    f = claim.features
-    score = min(len(f.quantities), 2) * 1.5 + min(len(f.dates), 1)
-    score += 1.0 if f.polarity else 0.0
-    score += min(len(f.entities), 3) * 0.5 + (0.5 if f.speaker else 0.0)
-    words = len(claim.text.split())
-    if words > 45:
-        score -= 1.0  # long sentences carry several claims and match poorly
-    return score
+    call.__name__, call.__doc__ = name, method.__doc__
+    return call
 
 
 class Engine:
+    """One store and one sources configuration, and everything adapters do with them."""
+
     def __init__(
         self,
         store: Store,
@@ -139,48 +120,43 @@ class Engine:
         self.config = config or SourcesFile()
         self.settings = settings or EngineSettings()
         self.events = Events()
-        self._pool: ProcessPoolExecutor | None = None
-        self._split_count = 0
+        self._splitters = SplitPool(self.settings.ingest_processes)
         self._weights = {s.name: s.weight for s in self.config.sources}
-        self._enabled = {s.name for s in self.config.enabled()}
+        self._enabled = frozenset(s.name for s in self.config.enabled())
 
     @classmethod
     def open(cls, db: str | Path, sources: str | Path, *, read_only: bool | None = None) -> Engine:
+        """An engine on the store ``db`` names, with the sources file ``sources``."""
         config = load_sources(sources)
         return cls(open_store(db, read_only=read_only), config)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        """Stop ingestion's worker processes and close the store."""
+        self._splitters.close()
         self.store.close()
-
-    def _cpu_pool(self) -> Executor | None:
-        """Worker processes for splitting articles into claims (CPU-bound; the GIL would
-        otherwise make ingestion single-core). Made on first use, kept until close()."""
-        if self.settings.ingest_processes <= 0:
-            return None
-        self._split_count += 1
-        if self._pool is None and self._split_count <= POOL_AFTER:
-            return None  # a handful of articles: starting processes would cost more
-        if self._pool is None:
-            try:
-                ctx = multiprocessing.get_context("spawn")  # no lingering server if we are killed
-                self._pool = ProcessPoolExecutor(
-                    self.settings.ingest_processes,
-                    mp_context=ctx,
-                    initializer=_die_with_parent,
-                    initargs=(os.getpid(),),
-                )
-            except (OSError, ValueError) as exc:
-                log.warning("no worker processes for ingestion (%s); using threads", exc)
-                self.settings = replace(self.settings, ingest_processes=0)
-                return None
-        return self._pool
 
     def fetcher(self) -> Fetcher:
         """A new HTTP client with this configuration's limits; close it when done."""
         return Fetcher(fetch_settings(self.config.fetch), on_fetch=self.events.fetch)
+
+    # the store's own answers, off the event loop
+    guild_config = _in_thread(Store.get_guild)
+    set_guild_config = _in_thread(Store.put_guild)
+    answer = _in_thread(Store.get_answer)
+    answer_posted = _in_thread(Store.set_answer_message)
+    review_audit = _in_thread(Store.review_audit)
+    review_asks = _in_thread(Store.review_asks)
+    review_followed_up = _in_thread(Store.review_followed_up)
+    review_stats = _in_thread(Store.review_stats)
+
+    def claim_count(self) -> int:
+        """How many claims are stored (blocking: from async code, call it in a thread)."""
+        return self.store.claim_count()
+
+    def queue_depth(self) -> dict[str, int]:
+        """Review items by state, all servers together (blocking, like :meth:`claim_count`)."""
+        counts: dict[str, int] = self.store.review_stats(None)["counts"]
+        return counts
 
     # ------------------------------------------------------------------ checking
 
@@ -196,65 +172,37 @@ class Engine:
 
         ``stance`` overrides the thresholds (a server's own "suggest" and "sure" bands);
         ``guild_id`` adds that server's moderator verdicts as the first evidence."""
-        claim = validate_claim(text)
+        return self._check(validate_claim(text), exclude_sources, stance, guild_id)
+
+    def _check(
+        self,
+        claim: str,
+        exclude_sources: Sequence[str],
+        stance: StanceSettings | None,
+        guild_id: int | None,
+    ) -> CheckResult:
+        """``check_text`` for a claim already validated."""
         feats = claims_mod.features(claim)
         scored = find_matches(
             self.store, claim, feats, self.settings.match, exclude_sources=exclude_sources
         )
-        matches: list[Match] = []
-        for sc in scored:
-            c = sc.candidate
-            moderators = guild_id is not None and c.source == moderator_source(guild_id)
-            if is_moderator_source(c.source) and not moderators:
-                continue  # another server's moderators
-            if self._enabled and c.source not in self._enabled and not moderators:
-                continue  # stored earlier by a source no longer configured
-            verdict_of_match, notes = judge(
-                feats,
-                c.claim.features,
-                sc.relevance,
-                review=c.claim.review,
-                settings=stance or self.settings.stance,
-            )
-            matches.append(
-                Match(
-                    claim_id=c.claim.id or 0,
-                    text=c.claim.text,
-                    score=round(sc.relevance, 4),
-                    stance=verdict_of_match,
-                    notes=notes,
-                    citation=Citation(
-                        source=MODERATOR_SOURCE_LABEL if moderators else c.source,
-                        title=c.title,
-                        url=c.claim.review.url if c.claim.review else c.url,
-                        published=c.published.isoformat() if c.published else None,
-                        quote=c.claim.text,
-                        weight=self.settings.moderator_weight
-                        if moderators
-                        else self._weights.get(c.source, c.weight),
-                        review=c.claim.review,
-                    ),
-                )
-            )
-        # moderators' verdicts, then fact-checks, then agreeing and conflicting matches, then
-        # related ones
-        matches.sort(
-            key=lambda m: (
-                m.citation.source != MODERATOR_SOURCE_LABEL,
-                m.citation.review is None or m.stance is Stance.RELATED,
-                m.stance is Stance.RELATED,
-                -m.score,
-            )
+        found = matches(
+            scored,
+            feats,
+            Audience(self._enabled, guild_id),
+            stance=stance or self.settings.stance,
+            weights=self._weights,
+            moderator_weight=self.settings.moderator_weight,
         )
-        tally = decide(matches, self.settings.verdict)
+        result = tally(found, self.settings.verdict)
         return CheckResult(
             claim=claim,
-            verdict=tally.verdict,
-            matches=tuple(matches[: self.settings.max_matches]),
-            agreeing=tally.agreeing,
-            conflicting=tally.conflicting,
-            confidence=tally.confidence,
-            voices=tally.voices,
+            verdict=result.verdict,
+            matches=tuple(found[: self.settings.max_matches]),
+            agreeing=result.agreeing,
+            conflicting=result.conflicting,
+            confidence=result.confidence,
+            voices=result.voices,
         )
 
     async def _ask_factcheck_apis(self, claim: str, fetcher: Fetcher) -> None:
@@ -278,8 +226,7 @@ class Engine:
             await asyncio.to_thread(self.store.api_cache_put, cfg.name, query, now)
             await asyncio.to_thread(self.store.record_ingest, cfg.name, error=None, at=now)
 
-        if apis:
-            await asyncio.gather(*(one(cfg) for cfg in apis))
+        await asyncio.gather(*(one(cfg) for cfg in apis))
 
     def _report(
         self, surface: str, kind: str, verdict: Verdict, started: float, matches: int
@@ -315,21 +262,14 @@ class Engine:
     ) -> CheckResult:
         """Check one claim, asking live fact-check APIs first when any are configured."""
         started = time.monotonic()
-        result = await self._acheck_text(
-            text,
-            exclude_sources=exclude_sources,
-            fetcher=fetcher,
-            stance=stance,
-            guild_id=guild_id,
-        )
+        result = await self._acheck(text, exclude_sources, fetcher, stance, guild_id)
         log.debug("checked claim %r", result.claim)
         self._report(surface, "claim", result.verdict, started, len(result.matches))
         return result
 
-    async def _acheck_text(
+    async def _acheck(
         self,
         text: str,
-        *,
         exclude_sources: Sequence[str],
         fetcher: Fetcher | None,
         stance: StanceSettings | None,
@@ -337,20 +277,13 @@ class Engine:
     ) -> CheckResult:
         claim = validate_claim(text)
         if any(isinstance(s, FactCheckApiSource) for s in self.config.enabled()):
-            own = fetcher is None
             f = fetcher or self.fetcher()
             try:
                 await self._ask_factcheck_apis(claim, f)
             finally:
-                if own:
+                if fetcher is None:
                     await f.aclose()
-        return await asyncio.to_thread(
-            self.check_text,
-            claim,
-            exclude_sources=exclude_sources,
-            stance=stance,
-            guild_id=guild_id,
-        )
+        return await asyncio.to_thread(self._check, claim, exclude_sources, stance, guild_id)
 
     async def acheck_url(
         self,
@@ -373,27 +306,17 @@ class Engine:
             if not page.text.strip():
                 raise InputError(f"{url}: no article text found on the page")
             known = None
-            for candidate in (page.canonical_url, result.url, url):
-                if candidate:
-                    known = await asyncio.to_thread(self.store.find_article, candidate)
-                    if known:
-                        break
+            for candidate in filter(None, (page.canonical_url, result.url, url)):
+                if known := await asyncio.to_thread(self.store.find_article, candidate):
+                    break
             exclude = [known.source] if known else []
             found = await asyncio.to_thread(claims_mod.split_claims, page.text, title=page.title)
             limit = max_claims or self.config.check.link_claims
-            chosen = sorted(found, key=lambda c: (-worthiness(c), c.position))[:limit]
-            chosen.sort(key=lambda c: c.position)
-            answers = []
-            for c in chosen:
-                answers.append(
-                    await self._acheck_text(
-                        c.text,
-                        exclude_sources=exclude,
-                        fetcher=fetcher,
-                        stance=stance,
-                        guild_id=guild_id,
-                    )
-                )
+            chosen = sorted(found, key=lambda c: (-claims_mod.worthiness(c), c.position))[:limit]
+            answers = [
+                await self._acheck(c.text, exclude, fetcher, stance, guild_id)
+                for c in sorted(chosen, key=lambda c: c.position)
+            ]
         link = LinkCheckResult(
             url=result.url,
             title=page.title or result.url,
@@ -413,12 +336,6 @@ class Engine:
             self.settings.stance, suggest=guild.suggest, sure=max(guild.sure, guild.suggest)
         )
 
-    async def guild_config(self, guild_id: int) -> GuildConfig:
-        return await asyncio.to_thread(self.store.get_guild, guild_id)
-
-    async def set_guild_config(self, guild_id: int, config: GuildConfig) -> None:
-        await asyncio.to_thread(self.store.put_guild, guild_id, config)
-
     async def record_answer(
         self,
         result: CheckResult | LinkCheckResult,
@@ -429,27 +346,19 @@ class Engine:
         user_id: int | None = None,
     ) -> int:
         """Keep an answer so that its buttons (sources, dispute) work after a restart."""
-        claim = result.claim if isinstance(result, CheckResult) else result.url
+        link = isinstance(result, LinkCheckResult)
+        kept = {"kind": "link" if link else "claim", "model": result.model_dump(mode="json")}
         return await asyncio.to_thread(
             lambda: self.store.add_answer(
                 guild_id=guild_id,
                 channel_id=channel_id,
                 user_id=user_id,
                 surface=surface,
-                claim=claim,
+                claim=result.url if isinstance(result, LinkCheckResult) else result.claim,
                 verdict=result.verdict.value,
-                result={
-                    "kind": "claim" if isinstance(result, CheckResult) else "link",
-                    "model": result.model_dump(mode="json"),
-                },
+                result=kept,
             )
         )
-
-    async def answer_posted(self, answer_id: int, message_id: int) -> None:
-        await asyncio.to_thread(self.store.set_answer_message, answer_id, message_id)
-
-    async def answer(self, answer_id: int) -> StoredAnswer | None:
-        return await asyncio.to_thread(self.store.get_answer, answer_id)
 
     @staticmethod
     def answer_result(answer: StoredAnswer) -> CheckResult | LinkCheckResult:
@@ -473,28 +382,27 @@ class Engine:
         if answer is None:
             raise InputError(f"answer {answer_id} is not known")
         await asyncio.to_thread(self.store.add_dispute, answer_id, user_id, reason)
-        items: list[tuple[ReviewItem, bool]] = []
-        if answer.guild_id is not None:
-            result = self.answer_result(answer)
-            claims = [result] if isinstance(result, CheckResult) else _claims_to_review(result)
-            ask = {
-                "channel_id": answer.channel_id,
-                "message_id": answer.message_id,
-                "answer_id": answer.id,
-                "user_id": answer.user_id,
-            }
-            for claim in claims:
-                items.append(
-                    await self.enqueue_review(
-                        claim,
-                        guild_id=answer.guild_id,
-                        triggers=["member dispute"],
-                        actor_id=user_id,
-                        reason=reason,
-                        ask=ask,
-                    )
-                )
-        return items
+        if answer.guild_id is None:
+            return []
+        result = self.answer_result(answer)
+        claims = [result] if isinstance(result, CheckResult) else claims_to_review(result)
+        ask = AskRef(
+            channel_id=answer.channel_id,
+            message_id=answer.message_id,
+            answer_id=answer.id,
+            user_id=answer.user_id,
+        )
+        return [
+            await self.enqueue_review(
+                claim,
+                guild_id=answer.guild_id,
+                triggers=["member dispute"],
+                actor_id=user_id,
+                reason=reason,
+                ask=ask,
+            )
+            for claim in claims
+        ]
 
     # ------------------------------------------------------------------ review queue
 
@@ -504,45 +412,42 @@ class Engine:
         guild: GuildConfig,
         *,
         guild_id: int,
-        ask: dict[str, Any] | None = None,
+        ask: AskRef | None = None,
     ) -> list[tuple[ReviewItem, bool]]:
         """Queue an answer if it needs moderators (disputed, mixed, unsure); [] if not."""
-        out = []
         claims = [result] if isinstance(result, CheckResult) else list(result.claims)
-        for claim in claims:
-            triggers = review_triggers(claim, guild)
-            if triggers:
-                out.append(
-                    await self.enqueue_review(claim, guild_id=guild_id, triggers=triggers, ask=ask)
-                )
-        return out
+        return [
+            await self.enqueue_review(claim, guild_id=guild_id, triggers=triggers, ask=ask)
+            for claim in claims
+            if (triggers := review_triggers(claim, guild))
+        ]
 
     async def enqueue_review(
         self,
         result: CheckResult,
         *,
         guild_id: int,
-        triggers: list[str],
+        triggers: Sequence[str],
         actor_id: int | None = None,
-        ask: dict[str, Any] | None = None,
+        ask: AskRef | None = None,
         reason: str | None = None,
     ) -> tuple[ReviewItem, bool]:
         """Put a claim in the server's queue, or join the item already there for it."""
-        return await asyncio.to_thread(
-            lambda: self.store.review_upsert(
-                guild_id=guild_id,
-                claim=result.claim,
-                claim_key=claim_key(result.claim),
-                bot_verdict=result.verdict.value,
-                result=result.model_dump(mode="json"),
-                triggers=triggers,
-                actor_id=actor_id,
-                ask=ask,
-                reason=reason,
-            )
+        entry = ReviewEntry(
+            guild_id=guild_id,
+            claim=result.claim,
+            claim_key=claim_key(result.claim),
+            bot_verdict=result.verdict,
+            result=result.model_dump(mode="json"),
+            triggers=tuple(triggers),
+            actor_id=actor_id,
+            ask=ask,
+            reason=reason,
         )
+        return await asyncio.to_thread(self.store.review_upsert, entry)
 
     async def review_item(self, item_id: int, *, guild_id: int | None) -> ReviewItem:
+        """One item of the server's queue (any server's when ``guild_id`` is None)."""
         item = await asyncio.to_thread(self.store.review_get, item_id)
         if item is None or (guild_id is not None and item.guild_id != guild_id):
             raise ReviewNotFound(
@@ -563,58 +468,12 @@ class Engine:
     ) -> ReviewItem:
         """One moderator decision. Illegal moves and lost races raise ReviewError subclasses."""
         item = await self.review_item(item_id, guild_id=guild_id)
-        target = next_state(item.id, item.state, action)
         now = datetime.now(UTC)
-        note = " ".join(claims_mod.clean_text(note or "").split())[:1000] or None
-        url = (url or "").strip() or None
-        if url is not None:
-            validate_url(url)  # a moderator's source must be an http(s) link
-        updates: dict[str, Any] = {}
-        detail: dict[str, Any] = {}
-        if action is ReviewAction.ASSIGN:
-            updates = {"assignee": actor_id}
-            detail = {"assignee": actor_id, "previous": item.assignee}
-        elif action in (ReviewAction.CONFIRM, ReviewAction.OVERRIDE):
-            if action is ReviewAction.OVERRIDE and verdict is None:
-                raise InputError("an override needs a verdict")
-            ruling = verdict_rating(verdict if verdict is not None else item.bot_verdict)
-            updates = {
-                "resolution": "confirmed" if action is ReviewAction.CONFIRM else "overridden",
-                "moderator_verdict": ruling,
-                "moderator_note": note,
-                "moderator_url": url,
-                "decided_by": actor_id,
-                "decided_at": now.isoformat(timespec="seconds"),
-            }
-            detail = {"verdict": ruling, "note": note, "url": url}
-        elif action is ReviewAction.DISMISS:
-            updates = {
-                "decided_by": actor_id,
-                "decided_at": now.isoformat(timespec="seconds"),
-                "moderator_note": note,
-            }
-            detail = {"note": note}
-        elif action is ReviewAction.REOPEN:
-            updates = {
-                "resolution": None,
-                "moderator_verdict": None,
-                "moderator_note": None,
-                "moderator_url": None,
-                "decided_by": None,
-                "decided_at": None,
-                "assignee": None,
-            }
-            detail = {"previous_verdict": item.moderator_verdict}
+        decision = decide(
+            item, action, actor_id=actor_id, now=now, verdict=verdict, note=note, url=url
+        )
         new = await asyncio.to_thread(
-            lambda: self.store.review_transition(
-                item.id,
-                expected_version=item.version,
-                to_state=target.value,
-                updates=updates,
-                actor_id=actor_id,
-                action=action.value,
-                detail=detail,
-            )
+            lambda: self.store.review_transition(item.id, decision, expected_version=item.version)
         )
         if new is None:
             raise ReviewConflict(
@@ -622,94 +481,43 @@ class Engine:
                 item_id=item.id,
             )
         if new.state is ReviewState.RESOLVED:
-            await asyncio.to_thread(self._store_moderator_verdict, new)
+            await asyncio.to_thread(self._keep_verdict, new, now)
         elif item.state is ReviewState.RESOLVED:
-            await asyncio.to_thread(
-                self.store.remove_article, moderator_source(new.guild_id), _review_key(new)
-            )
+            source = moderator_source(new.guild_id)
+            await asyncio.to_thread(self.store.remove_article, source, review_key(new))
         return new
 
-    def _store_moderator_verdict(self, item: ReviewItem) -> None:
+    def _keep_verdict(self, item: ReviewItem, now: datetime) -> None:
         """Keep a resolution as this server's fact-check: the first evidence next time."""
         source = moderator_source(item.guild_id)
-        self.store.sync_sources(
-            [Source(name=source, kind="moderators", weight=min(self.settings.moderator_weight, 10))]
-        )
-        day = (item.decided_at or datetime.now(UTC)).date()
-        review = Review(
-            claim_reviewed=item.claim,
-            rating=item.moderator_verdict or "Unverified",
-            reviewer=MODERATOR_SOURCE_LABEL,
-            url=item.moderator_url or _review_url(item),
-            date=day.isoformat(),
-        )
-        doc = Doc(
-            url=_review_url(item),
-            canonical_url=_review_key(item),
-            title=f"Moderator review #{item.id}"
-            + (f": {item.moderator_note}" if item.moderator_note else ""),
-            text=item.claim,
-            published=day,
-            reviews=(review,),
-        )
-        store_doc(self.store, source, doc)
+        weight = min(self.settings.moderator_weight, 10)
+        self.store.sync_sources([Source(name=source, kind="moderators", weight=weight)])
+        store_doc(self.store, source, moderator_doc(item, now=now))
 
     async def review_list(
         self, *, guild_id: int | None, state: ReviewState | None = None, limit: int = 25
     ) -> list[ReviewItem]:
+        """A server's items (all servers' when ``guild_id`` is None), newest first."""
         states = [state.value] if state else []
         return await asyncio.to_thread(
             lambda: self.store.review_list(guild_id=guild_id, states=states, limit=limit)
         )
 
-    async def review_audit(self, item_id: int) -> list[AuditEntry]:
-        return await asyncio.to_thread(self.store.review_audit, item_id)
-
-    async def review_asks(self, item_id: int) -> list[ReviewAsk]:
-        return await asyncio.to_thread(self.store.review_asks, item_id)
-
-    async def review_followed_up(self, ask_id: int, message_id: int) -> bool:
-        return await asyncio.to_thread(self.store.review_followed_up, ask_id, message_id)
-
     async def review_posted(
         self, item: ReviewItem, *, channel_id: int | None, message_id: int | None
     ) -> None:
+        """Note where the card for this version of the item was posted."""
         await asyncio.to_thread(
             lambda: self.store.review_set_post(
                 item.id, channel_id=channel_id, message_id=message_id, version=item.version
             )
         )
 
-    async def review_stats(self, guild_id: int | None) -> dict[str, Any]:
-        return await asyncio.to_thread(self.store.review_stats, guild_id)
-
     def export_claimreview(self, guild_id: int | None = None) -> list[dict[str, Any]]:
         """Resolved moderator verdicts as schema.org ClaimReview JSON-LD objects."""
-        items = self.store.review_list(guild_id=guild_id, states=["resolved"], limit=100_000)
-        out = []
-        for item in sorted(items, key=lambda i: i.id):
-            review: dict[str, Any] = {
-                "@context": "https://schema.org",
-                "@type": "ClaimReview",
-                "claimReviewed": item.claim,
-                "reviewRating": {
-                    "@type": "Rating",
-                    "alternateName": item.moderator_verdict or "Unverified",
-                },
-                "author": {
-                    "@type": "Organization",
-                    "name": f"Moderators of Discord server {item.guild_id}",
-                },
-                "datePublished": (item.decided_at or item.updated_at).date().isoformat(),
-                "url": item.moderator_url or _review_url(item),
-                "itemReviewed": {"@type": "Claim", "text": item.claim},
-                "identifier": f"crosscheck-review-{item.guild_id}-{item.id}",
-            }
-            if item.moderator_note:
-                review["reviewBody"] = item.moderator_note
-                review["reviewRating"]["ratingExplanation"] = item.moderator_note
-            out.append(review)
-        return out
+        return claimreview(
+            self.store.review_list(guild_id=guild_id, states=["resolved"], limit=100_000)
+        )
 
     # ------------------------------------------------------------------ sources
 
@@ -737,63 +545,38 @@ class Engine:
                 stop=stop,
                 events=self.events,
                 lease=lease,
-                cpu=self._cpu_pool,
+                cpu=self._splitters,
             )
 
     def ingest(self, progress: Progress | None = None, *, only_due: bool = False) -> IngestReport:
         """Ingest from synchronous code (the CLI, tests): runs :meth:`aingest` to completion."""
         return asyncio.run(self.aingest(progress, only_due=only_due))
 
-    async def search_claims(self, query: str, *, limit: int = 10) -> list[dict[str, Any]]:
+    async def search_claims(self, query: str, *, limit: int = 10) -> list[FoundClaim]:
         """Stored claims about ``query``, most relevant first (the HTTP API's claim search)."""
         text = validate_claim(query)
-        feats = claims_mod.features(text)
 
-        def run() -> list[dict[str, Any]]:
+        def run() -> list[FoundClaim]:
+            feats = claims_mod.features(text)
             scored = find_matches(self.store, text, feats, self.settings.match)
-            out = []
-            for sc in scored:
-                c = sc.candidate
-                hidden = self._enabled and c.source not in self._enabled
-                if is_moderator_source(c.source) or hidden:
-                    continue
-                out.append(
-                    {
-                        "text": c.claim.text,
-                        "score": round(sc.relevance, 4),
-                        "source": c.source,
-                        "title": c.title,
-                        "url": c.url,
-                        "published": c.published.isoformat() if c.published else None,
-                        "factcheck": c.claim.review.model_dump() if c.claim.review else None,
-                    }
-                )
-            return out[:limit]
+            return found_claims(scored, Audience(self._enabled), limit=limit)
 
         return await asyncio.to_thread(run)
 
     def sources(self) -> list[SourceStatus]:
         """Configured sources with what the store knows of them (counts, last ingest, errors)."""
         stored = {s.name: s for s in self.store.source_status()}
-        out = []
-        for cfg in self.config.sources:
-            st = stored.get(cfg.name)
-            out.append(
-                SourceStatus(
-                    name=cfg.name,
-                    kind=cfg.kind,
-                    weight=cfg.weight,
-                    articles=st.articles if st else 0,
-                    claims=st.claims if st else 0,
-                    last_ingest=st.last_ingest if st else None,
-                    last_success=st.last_success if st else None,
-                    last_error=st.last_error if st else None,
-                )
+        empty = SourceStatus(name="", kind="", weight=0.0)
+        return [
+            stored.get(cfg.name, empty).model_copy(
+                update={"name": cfg.name, "kind": cfg.kind, "weight": cfg.weight}
             )
-        return out
+            for cfg in self.config.sources
+        ]
 
 
 def _overall(answers: Sequence[CheckResult]) -> Verdict:
+    """A link's verdict from its claims': one way, or mixed when they pull both ways."""
     verdicts = {a.verdict for a in answers}
     disputed = Verdict.DISPUTED in verdicts
     supported = Verdict.SUPPORTED in verdicts
@@ -804,41 +587,3 @@ def _overall(answers: Sequence[CheckResult]) -> Verdict:
     if supported:
         return Verdict.SUPPORTED
     return Verdict.UNVERIFIED
-
-
-def _review_key(item: ReviewItem) -> str:
-    """The stored verdict's fixed identity (its card may move; this does not)."""
-    return f"crosscheck://review/{item.guild_id}/{item.id}"
-
-
-def _review_url(item: ReviewItem) -> str:
-    """Where a decision can be seen: the review card in Discord, or a stable local id."""
-    if item.post_channel_id and item.post_message_id:
-        return (
-            f"https://discord.com/channels/{item.guild_id}/{item.post_channel_id}/"
-            f"{item.post_message_id}"
-        )
-    return f"crosscheck://review/{item.guild_id}/{item.id}"
-
-
-def _claims_to_review(link: LinkCheckResult) -> list[CheckResult]:
-    """A disputed link answer: its claims that sources spoke about, or else its first claim."""
-    spoken = [c for c in link.claims if c.verdict is not Verdict.UNVERIFIED]
-    return spoken or list(link.claims[:1])
-
-
-def _die_with_parent(parent: int) -> None:
-    """In a worker process: end when the process that started it ends, even by SIGKILL (the
-    pool's queues would otherwise keep an orphaned worker waiting forever). Linux only."""
-    import ctypes
-    import signal
-    import sys
-
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            return
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(0)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import multiprocessing
+import os
 import time
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import BrokenExecutor, Executor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -34,10 +36,12 @@ from checks.sources.web import WebContext, collect_web
 from checks.store.base import AddResult, Store
 
 __all__ = [
+    "POOL_AFTER",
     "IngestReport",
     "Lease",
     "Progress",
     "SourceReport",
+    "SplitPool",
     "content_hash",
     "fetch_settings",
     "ingest_all",
@@ -193,6 +197,64 @@ def store_doc(
     if claims is None:
         claims = split_claims(doc.text, title=doc.title)
     return store.add_article(article, claims)
+
+
+POOL_AFTER = 20  # articles split in threads before worker processes are started
+
+
+class SplitPool:
+    """Worker processes for splitting articles into claims (CPU-bound: the GIL would otherwise
+    make ingestion single-core). Started on the first call past :data:`POOL_AFTER` articles,
+    kept until :meth:`close`; called as the ``cpu`` argument of :func:`ingest_all`."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes  # 0: threads only
+        self._pool: ProcessPoolExecutor | None = None
+        self._asked = 0
+
+    def __call__(self) -> Executor | None:
+        """The pool to split one article in, or None to split it in a thread."""
+        if self.processes <= 0:
+            return None
+        self._asked += 1
+        if self._pool is None and self._asked <= POOL_AFTER:
+            return None  # a handful of articles: starting processes would cost more
+        if self._pool is None:
+            try:
+                self._pool = ProcessPoolExecutor(
+                    self.processes,
+                    mp_context=multiprocessing.get_context("spawn"),  # nothing lingers if killed
+                    initializer=_die_with_parent,
+                    initargs=(os.getpid(),),
+                )
+            except (OSError, ValueError) as exc:
+                log.warning("no worker processes for ingestion (%s); using threads", exc)
+                self.processes = 0
+                return None
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes (without waiting for articles being split)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a worker process: end when the process that started it ends, even by SIGKILL (the
+    pool's queues would otherwise keep an orphaned worker waiting forever). Linux only."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            return
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(0)
 
 
 def _split(text: str, title: str) -> list[Claim]:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "Article",
+    "AskRef",
     "AuditEntry",
     "Bound",
     "CheckResult",
@@ -23,6 +24,7 @@ __all__ = [
     "Claim",
     "ClaimFeatures",
     "DateRef",
+    "FoundClaim",
     "GuildConfig",
     "LinkCheckResult",
     "Match",
@@ -33,6 +35,9 @@ __all__ = [
     "Review",
     "ReviewAction",
     "ReviewAsk",
+    "ReviewChanges",
+    "ReviewDecision",
+    "ReviewEntry",
     "ReviewItem",
     "ReviewState",
     "Source",
@@ -343,6 +348,18 @@ class CheckResult(_Value):
         }
 
 
+class FoundClaim(_Value):
+    """A stored claim the claim search found (no stance: nothing was asked to be checked)."""
+
+    text: str
+    score: float  # relevance in [0, 1]
+    source: str
+    title: str
+    url: str
+    published: str | None = None
+    factcheck: Review | None = None  # the fact-check this claim is the subject of, if any
+
+
 class LinkCheckResult(_Value):
     """The answer to a link: its most check-worthy claims, each checked, and a summary."""
 
@@ -484,3 +501,57 @@ class ReviewAsk(BaseModel):
     ephemeral: bool = False
     followup_message_id: int | None = None
     created_at: datetime
+
+
+class AskRef(_Value):
+    """Where a claim in the review queue was asked: the answer message to follow up on."""
+
+    channel_id: int | None = None
+    message_id: int | None = None  # the bot's answer message
+    answer_id: int | None = None
+    user_id: int | None = None
+    ephemeral: bool = False  # only the asker saw the answer
+
+
+class ReviewEntry(_Value):
+    """A claim entering a server's review queue, or asked or disputed again."""
+
+    guild_id: int
+    claim: str
+    claim_key: str  # two askings of the same claim share it (checks.review.claim_key)
+    bot_verdict: Verdict
+    result: dict[str, Any]  # the bot's answer (CheckResult JSON)
+    triggers: tuple[str, ...]  # why it is queued: disputed, mixed, uncertain, member dispute
+    actor_id: int | None = None
+    ask: AskRef | None = None
+    reason: str | None = None  # a member's dispute reason, for the audit trail
+
+
+class ReviewChanges(_Value):
+    """The fields of a review item a decision sets. Only the fields given are written, so
+    ``ReviewChanges(assignee=None)`` clears the assignee and leaves the rest alone."""
+
+    assignee: int | None = None
+    resolution: str | None = None  # "confirmed" | "overridden"
+    moderator_verdict: str | None = None
+    moderator_note: str | None = None
+    moderator_url: str | None = None
+    decided_by: int | None = None
+    decided_at: datetime | None = None
+
+    def written(self) -> dict[str, Any]:
+        """The given fields, as the store writes them (times as ISO text)."""
+        return {
+            k: v.isoformat(timespec="seconds") if isinstance(v, datetime) else v
+            for k, v in self.model_dump(exclude_unset=True).items()
+        }
+
+
+class ReviewDecision(_Value):
+    """One moderator decision, worked out before it is applied (see checks.review.decide)."""
+
+    action: ReviewAction
+    to_state: ReviewState
+    actor_id: int | None
+    changes: ReviewChanges = ReviewChanges()
+    detail: dict[str, Any] = Field(default_factory=dict)  # what the audit trail records

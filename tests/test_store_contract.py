@@ -21,16 +21,21 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pydantic
 import pytest
 from pg import drop_schema, new_dsn
 
 from checks.claims import split_claims
-from checks.engine import Engine, open_store
+from checks.engine import Engine
 from checks.errors import IllegalTransition, ReviewConflict
 from checks.models import (
     Article,
+    AskRef,
     GuildConfig,
     ReviewAction,
+    ReviewChanges,
+    ReviewDecision,
+    ReviewEntry,
     ReviewItem,
     ReviewState,
     Source,
@@ -38,6 +43,7 @@ from checks.models import (
 )
 from checks.review import claim_key
 from checks.sources.config import load_sources
+from checks.store import open_store
 from checks.store.base import Store
 from checks.store.sql import COPY_TABLES, SQLStore
 
@@ -150,29 +156,43 @@ def _upsert(
     reason: str | None = None,
     actor_id: int | None = None,
 ) -> tuple[ReviewItem, bool]:
-    return store.review_upsert(
+    entry = ReviewEntry(
         guild_id=guild_id,
         claim=claim,
         claim_key=claim_key(claim),
-        bot_verdict="disputed",
+        bot_verdict=Verdict.DISPUTED,
         result={"claim": claim, "verdict": "disputed"},
-        triggers=list(triggers),
+        triggers=triggers,
         actor_id=actor_id,
-        ask=ask,
+        ask=AskRef(**ask) if ask is not None else None,
         reason=reason,
+    )
+    return store.review_upsert(entry)
+
+
+def _decision(
+    action: str, to_state: str, actor: int | None, detail: dict[str, Any], **changes: Any
+) -> ReviewDecision:
+    return ReviewDecision(
+        action=ReviewAction(action),
+        to_state=ReviewState(to_state),
+        actor_id=actor,
+        changes=ReviewChanges(**changes),
+        detail=detail,
     )
 
 
 def _decide(store: Store, item: ReviewItem, action: str = "confirm", *, actor: int = 7):
-    return store.review_transition(
-        item.id,
-        expected_version=item.version,
-        to_state="resolved" if action == "confirm" else "dismissed",
-        updates={"decided_by": actor, "resolution": "confirmed" if action == "confirm" else None},
-        actor_id=actor,
-        action=action,
-        detail={"by": actor},
+    confirm = action == "confirm"
+    decision = _decision(
+        action,
+        "resolved" if confirm else "dismissed",
+        actor,
+        {"by": actor},
+        decided_by=actor,
+        resolution="confirmed" if confirm else None,
     )
+    return store.review_transition(item.id, decision, expected_version=item.version)
 
 
 def _act(engine: Engine, item: ReviewItem, action: ReviewAction, actor: int) -> ReviewItem:
@@ -546,37 +566,27 @@ def test_review_upsert_creates_then_joins_by_claim_key(store: Store) -> None:
 
 def test_review_transition_applies_only_at_the_expected_version(store: Store) -> None:
     item, _ = _upsert(store)
-    assigned = store.review_transition(
-        item.id,
-        expected_version=1,
-        to_state="in_review",
-        updates={"assignee": 7},
-        actor_id=7,
-        action="assign",
-        detail={"assignee": 7},
-    )
+    assign = _decision("assign", "in_review", 7, {"assignee": 7}, assignee=7)
+    assigned = store.review_transition(item.id, assign, expected_version=1)
     assert assigned is not None
     assert (assigned.state, assigned.assignee, assigned.version) == (ReviewState.IN_REVIEW, 7, 2)
     # a moderator looking at version 1 is too late
     assert _decide(store, item) is None
     assert store.review_get(item.id).version == 2  # type: ignore[union-attr]
     now = datetime.now(UTC).replace(microsecond=0)
-    done = store.review_transition(
-        item.id,
-        expected_version=2,
-        to_state="resolved",
-        updates={
-            "resolution": "overridden",
-            "moderator_verdict": "False",
-            "moderator_note": "see the ministry's statement",
-            "moderator_url": "https://gov.example/statement",
-            "decided_by": 7,
-            "decided_at": now.isoformat(),
-        },
-        actor_id=7,
-        action="override",
-        detail={"verdict": "False"},
+    override = _decision(
+        "override",
+        "resolved",
+        7,
+        {"verdict": "False"},
+        resolution="overridden",
+        moderator_verdict="False",
+        moderator_note="see the ministry's statement",
+        moderator_url="https://gov.example/statement",
+        decided_by=7,
+        decided_at=now,
     )
+    done = store.review_transition(item.id, override, expected_version=2)
     assert done is not None
     assert (done.state, done.version, done.resolution, done.moderator_verdict) == (
         ReviewState.RESOLVED,
@@ -588,34 +598,26 @@ def test_review_transition_applies_only_at_the_expected_version(store: Store) ->
     assert done.moderator_url == "https://gov.example/statement"
     assert store.review_get(item.id) == done
     assert store.review_get(item.id + 1000) is None
-    assert (
-        store.review_transition(
-            item.id + 1000,
-            expected_version=1,
-            to_state="resolved",
-            updates={},
-            actor_id=None,
-            action="confirm",
-            detail={},
-        )
-        is None
-    )
+    nothing = _decision("confirm", "resolved", None, {})
+    assert store.review_transition(item.id + 1000, nothing, expected_version=1) is None
     audit = store.review_audit(item.id)
     assert [(e.action.value, e.from_state, e.to_state) for e in audit] == [
         ("create", None, ReviewState.OPEN),
         ("assign", ReviewState.OPEN, ReviewState.IN_REVIEW),
         ("override", ReviewState.IN_REVIEW, ReviewState.RESOLVED),
     ]
-    with pytest.raises(ValueError, match="cannot update"):
-        store.review_transition(
-            item.id,
-            expected_version=3,
-            to_state="open",
-            updates={"state": "open"},
-            actor_id=None,
-            action="reopen",
-            detail={},
-        )
+    with pytest.raises(pydantic.ValidationError, match="state"):
+        ReviewChanges(state="open")  # type: ignore[call-arg]  # only decision fields are written
+    # a reopening clears what it names, and only that
+    reopen = _decision("reopen", "open", None, {}, resolution=None, decided_at=None)
+    reopened = store.review_transition(item.id, reopen, expected_version=3)
+    assert reopened is not None
+    assert (reopened.state, reopened.resolution, reopened.decided_at) == (
+        ReviewState.OPEN,
+        None,
+        None,
+    )
+    assert reopened.moderator_verdict == "False" and reopened.assignee == 7
 
 
 def test_review_list_stats_and_posts(store: Store) -> None:

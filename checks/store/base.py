@@ -13,6 +13,8 @@ from checks.models import (
     Claim,
     GuildConfig,
     ReviewAsk,
+    ReviewDecision,
+    ReviewEntry,
     ReviewItem,
     Source,
     SourceStatus,
@@ -44,6 +46,8 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class StoredArticle:
+    """An article already in the store (enough to recognise a link to it)."""
+
     id: int
     source: str
     url: str
@@ -53,6 +57,8 @@ class StoredArticle:
 
 @dataclass(frozen=True, slots=True)
 class AddResult:
+    """What storing one article did."""
+
     article_id: int
     added: bool  # False when the same article (URL and content) was already stored
     claims: int  # claims stored by this call
@@ -63,6 +69,9 @@ class Store(Protocol):
     """What the engine needs from storage. Implementations are thread-safe."""
 
     path: str
+    # query terms are taken while their claims add up to at most this many postings (the
+    # matcher uses the smaller of this and its own setting): a store's retrieval cost
+    posting_budget: int
 
     def sync_sources(self, sources: list[Source]) -> None:
         """Record the configured sources (name, kind, weight); unknown names are kept."""
@@ -70,7 +79,8 @@ class Store(Protocol):
     def add_article(self, article: Article, claims: list[Claim]) -> AddResult:
         """Store an article and its claims in one transaction; idempotent on URL + content."""
 
-    def has_article(self, source: str, canonical_url: str, content_hash: str) -> bool: ...
+    def has_article(self, source: str, canonical_url: str, content_hash: str) -> bool:
+        """Whether this source already stored this article with this content."""
 
     def record_ingest(self, source: str, *, error: str | None, at: datetime) -> None:
         """Note an ingest attempt: success when ``error`` is None."""
@@ -86,17 +96,20 @@ class Store(Protocol):
     def get_validators(self, url: str) -> tuple[str | None, str | None]:
         """The (ETag, Last-Modified) last seen for ``url``, for a conditional GET."""
 
-    def set_validators(self, url: str, etag: str | None, last_modified: str | None) -> None: ...
+    def set_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Keep the validators a response for ``url`` came with."""
 
     def api_cached_at(self, source: str, query: str) -> datetime | None:
         """When a fact-check API was last asked ``query`` (None: never)."""
 
-    def api_cache_put(self, source: str, query: str, at: datetime) -> None: ...
+    def api_cache_put(self, source: str, query: str, at: datetime) -> None:
+        """Note that a fact-check API was asked ``query`` at ``at``."""
 
     def get_guild(self, guild_id: int) -> GuildConfig:
         """A server's settings (defaults when it has none stored)."""
 
-    def put_guild(self, guild_id: int, config: GuildConfig) -> None: ...
+    def put_guild(self, guild_id: int, config: GuildConfig) -> None:
+        """Replace a server's settings."""
 
     def add_answer(
         self,
@@ -111,71 +124,64 @@ class Store(Protocol):
     ) -> int:
         """Keep an answer the bot gave; its id goes into the answer's buttons."""
 
-    def set_answer_message(self, answer_id: int, message_id: int) -> None: ...
+    def set_answer_message(self, answer_id: int, message_id: int) -> None:
+        """Note the message an answer was posted as."""
 
-    def get_answer(self, answer_id: int) -> StoredAnswer | None: ...
+    def get_answer(self, answer_id: int) -> StoredAnswer | None:
+        """A kept answer (None when unknown)."""
 
-    def add_dispute(self, answer_id: int, user_id: int | None, reason: str) -> int: ...
+    def add_dispute(self, answer_id: int, user_id: int | None, reason: str) -> int:
+        """Keep a member's reason for disputing an answer; the dispute's id."""
 
-    def disputes_for(self, answer_id: int) -> list[tuple[int | None, str]]: ...
+    def disputes_for(self, answer_id: int) -> list[tuple[int | None, str]]:
+        """The (user id, reason) of each dispute of an answer, oldest first."""
 
     def remove_article(self, source: str, canonical_url: str) -> bool:
         """Delete one stored article and its claims (a withdrawn moderator verdict)."""
 
     # the review queue: items, where they were asked, their audit trail
 
-    def review_upsert(
-        self,
-        *,
-        guild_id: int,
-        claim: str,
-        claim_key: str,
-        bot_verdict: str,
-        result: dict[str, Any],
-        triggers: list[str],
-        actor_id: int | None,
-        ask: dict[str, Any] | None,
-        reason: str | None,
-    ) -> tuple[ReviewItem, bool]:
-        """The item for this claim (created when new, demand raised when not), atomically."""
+    def review_upsert(self, entry: ReviewEntry) -> tuple[ReviewItem, bool]:
+        """The item for this claim (created when new, demand raised when not), atomically,
+        with where it was asked and the dispute reason; and whether it is new."""
 
-    def review_get(self, item_id: int) -> ReviewItem | None: ...
+    def review_get(self, item_id: int) -> ReviewItem | None:
+        """One review item (None when unknown)."""
 
     def review_list(
         self, *, guild_id: int | None = None, states: Sequence[str] = (), limit: int = 50
-    ) -> list[ReviewItem]: ...
+    ) -> list[ReviewItem]:
+        """Review items, newest first, of one server and in ``states`` when given."""
 
     def review_transition(
-        self,
-        item_id: int,
-        *,
-        expected_version: int,
-        to_state: str,
-        updates: dict[str, Any],
-        actor_id: int | None,
-        action: str,
-        detail: dict[str, Any],
+        self, item_id: int, decision: ReviewDecision, *, expected_version: int
     ) -> ReviewItem | None:
-        """Apply a decision only if the item is still at ``expected_version`` (else None)."""
+        """Apply a decision only if the item is still at ``expected_version`` (else None),
+        recording it in the audit trail."""
 
     def review_set_post(
         self, item_id: int, *, channel_id: int | None, message_id: int | None, version: int
-    ) -> None: ...
+    ) -> None:
+        """Note where an item's review card is (a card is not a decision: no new version)."""
 
-    def review_audit(self, item_id: int) -> list[AuditEntry]: ...
+    def review_audit(self, item_id: int) -> list[AuditEntry]:
+        """An item's history, oldest first."""
 
-    def review_asks(self, item_id: int) -> list[ReviewAsk]: ...
+    def review_asks(self, item_id: int) -> list[ReviewAsk]:
+        """Where an item's claim was asked, oldest first."""
 
     def review_followed_up(self, ask_id: int, message_id: int) -> bool:
         """Claim an ask for its follow-up with 0 (False when already claimed), then set the
         real message id the same way."""
 
-    def review_stats(self, guild_id: int | None = None) -> dict[str, Any]: ...
+    def review_stats(self, guild_id: int | None = None) -> dict[str, Any]:
+        """``{"counts": {state: n}, "oldest_pending": datetime | None}`` of one server or all."""
 
     def lease_source(self, source: str, holder: str, ttl_s: float) -> bool:
         """Take or extend ``holder``'s lease on a source; False while another's is live."""
 
-    def release_source(self, source: str, holder: str) -> None: ...
+    def release_source(self, source: str, holder: str) -> None:
+        """End ``holder``'s lease on a source (another's is left alone)."""
 
     def last_success(self, source: str) -> datetime | None:
         """When the source was last ingested without error."""
@@ -213,11 +219,14 @@ class Store(Protocol):
     def cosines(self, model: str, vector: np.ndarray, claim_ids: Sequence[int]) -> dict[int, float]:
         """Cosine of ``vector`` with each given claim's stored vector, where it has one."""
 
-    def claim_count(self) -> int: ...
+    def claim_count(self) -> int:
+        """How many claims are stored."""
 
     def approx_claim_count(self) -> int:
         """A cheap estimate of ``claim_count`` (for ranking; exactness not needed)."""
 
-    def source_status(self) -> list[SourceStatus]: ...
+    def source_status(self) -> list[SourceStatus]:
+        """Every source the store knows, with its counts and ingest health."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release connections; the store is not used afterwards."""

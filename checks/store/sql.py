@@ -23,6 +23,8 @@ from checks.models import (
     GuildConfig,
     Review,
     ReviewAsk,
+    ReviewDecision,
+    ReviewEntry,
     ReviewItem,
     Source,
     SourceStatus,
@@ -283,18 +285,7 @@ class SQLStore(ABC):
         if not rows:
             return None
         r = rows[0]
-        return StoredAnswer(
-            id=r["id"],
-            guild_id=r["guild_id"],
-            channel_id=r["channel_id"],
-            message_id=r["message_id"],
-            user_id=r["user_id"],
-            surface=r["surface"],
-            claim=r["claim"],
-            verdict=r["verdict"],
-            result=json.loads(r["result"]),
-            created_at=datetime.fromisoformat(r["created_at"]),
-        )
+        return StoredAnswer.model_validate({**_fields(r), "result": json.loads(r["result"])})
 
     def add_dispute(self, answer_id: int, user_id: int | None, reason: str) -> int:
         with self._tx() as db:
@@ -325,26 +316,17 @@ class SQLStore(ABC):
 
     # ------------------------------------------------------------------ review queue
 
-    def review_upsert(self, **kwargs: Any) -> tuple[ReviewItem, bool]:
+    def review_upsert(self, entry: ReviewEntry) -> tuple[ReviewItem, bool]:
         """The item for this claim, created if new; asking again raises its demand."""
         try:
-            return self._review_upsert(**kwargs)
+            return self._review_upsert(entry)
         except DuplicateRow:  # another process created the item meanwhile: join it
-            return self._review_upsert(**kwargs)
+            return self._review_upsert(entry)
 
-    def _review_upsert(
-        self,
-        *,
-        guild_id: int,
-        claim: str,
-        claim_key: str,
-        bot_verdict: str,
-        result: dict[str, Any],
-        triggers: list[str],
-        actor_id: int | None,
-        ask: dict[str, Any] | None,
-        reason: str | None,
-    ) -> tuple[ReviewItem, bool]:
+    def _review_upsert(self, entry: ReviewEntry) -> tuple[ReviewItem, bool]:
+        guild_id, claim_key, ask = entry.guild_id, entry.claim_key, entry.ask
+        actor_id, triggers = entry.actor_id, list(entry.triggers)
+        bot_verdict, result = entry.bot_verdict.value, json.dumps(entry.result)
         now = _now()
         with self._tx() as db:
             row = db.execute(
@@ -359,10 +341,10 @@ class SQLStore(ABC):
                     "VALUES (?, ?, ?, 'open', ?, ?, ?, 1, ?, ?) RETURNING id",
                     (
                         guild_id,
-                        claim,
+                        entry.claim,
                         claim_key,
                         bot_verdict,
-                        json.dumps(result),
+                        result,
                         json.dumps(triggers),
                         now,
                         now,
@@ -376,7 +358,7 @@ class SQLStore(ABC):
                 db.execute(
                     "UPDATE review_items SET demand = demand + 1, triggers = ?, bot_verdict = ?, "
                     "result = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-                    (json.dumps(merged), bot_verdict, json.dumps(result), now, item_id),
+                    (json.dumps(merged), bot_verdict, result, now, item_id),
                 )
                 _audit(
                     db,
@@ -390,10 +372,10 @@ class SQLStore(ABC):
                 )
             duplicate = (
                 ask is not None
-                and ask.get("message_id") is not None
+                and ask.message_id is not None
                 and db.execute(
                     "SELECT 1 FROM review_asks WHERE item_id = ? AND message_id = ?",
-                    (item_id, ask.get("message_id")),
+                    (item_id, ask.message_id),
                 ).fetchone()
             )
             if ask is not None and not duplicate:
@@ -407,20 +389,21 @@ class SQLStore(ABC):
                     (
                         item_id,
                         guild_id,
-                        ask.get("channel_id"),
-                        ask.get("message_id"),
-                        ask.get("answer_id"),
-                        ask.get("user_id"),
-                        int(bool(ask.get("ephemeral"))),
+                        ask.channel_id,
+                        ask.message_id,
+                        ask.answer_id,
+                        ask.user_id,
+                        int(ask.ephemeral),
                         0 if decided else None,
                         now,
                     ),
                 )
-            if reason:
+            if entry.reason:
                 state = db.execute(
                     "SELECT state FROM review_items WHERE id = ?", (item_id,)
                 ).fetchone()["state"]
-                _audit(db, item_id, actor_id, "dispute", state, state, {"reason": reason}, now)
+                reason = {"reason": entry.reason}
+                _audit(db, item_id, actor_id, "dispute", state, state, reason, now)
             item = _review_item(
                 db.execute("SELECT * FROM review_items WHERE id = ?", (item_id,)).fetchone()
             )
@@ -448,29 +431,11 @@ class SQLStore(ABC):
         return [_review_item(r) for r in rows]
 
     def review_transition(
-        self,
-        item_id: int,
-        *,
-        expected_version: int,
-        to_state: str,
-        updates: dict[str, Any],
-        actor_id: int | None,
-        action: str,
-        detail: dict[str, Any],
+        self, item_id: int, decision: ReviewDecision, *, expected_version: int
     ) -> ReviewItem | None:
         """Apply a decision only if nobody changed the item since ``expected_version``."""
-        allowed = {
-            "assignee",
-            "resolution",
-            "moderator_verdict",
-            "moderator_note",
-            "moderator_url",
-            "decided_by",
-            "decided_at",
-        }
-        bad = set(updates) - allowed
-        if bad:
-            raise ValueError(f"cannot update {sorted(bad)}")
+        updates = decision.changes.written()  # column names: ReviewChanges' fields only
+        to_state, actor_id = decision.to_state.value, decision.actor_id
         now = _now()
         with self._tx() as db:
             row = db.execute(
@@ -489,7 +454,16 @@ class SQLStore(ABC):
             ).rowcount
             if changed != 1:
                 return None
-            _audit(db, item_id, actor_id, action, row["state"], to_state, detail, now)
+            _audit(
+                db,
+                item_id,
+                actor_id,
+                decision.action.value,
+                row["state"],
+                to_state,
+                decision.detail,
+                now,
+            )
             return _review_item(
                 db.execute("SELECT * FROM review_items WHERE id = ?", (item_id,)).fetchone()
             )
@@ -507,35 +481,13 @@ class SQLStore(ABC):
     def review_audit(self, item_id: int) -> list[AuditEntry]:
         rows = self._read("SELECT * FROM review_audit WHERE item_id = ? ORDER BY id", (item_id,))
         return [
-            AuditEntry(
-                item_id=r["item_id"],
-                actor_id=r["actor_id"],
-                action=r["action"],
-                from_state=r["from_state"],
-                to_state=r["to_state"],
-                detail=json.loads(r["detail"]),
-                at=datetime.fromisoformat(r["at"]),
-            )
+            AuditEntry.model_validate({**_fields(r), "detail": json.loads(r["detail"])})
             for r in rows
         ]
 
     def review_asks(self, item_id: int) -> list[ReviewAsk]:
         rows = self._read("SELECT * FROM review_asks WHERE item_id = ? ORDER BY id", (item_id,))
-        return [
-            ReviewAsk(
-                id=r["id"],
-                item_id=r["item_id"],
-                guild_id=r["guild_id"],
-                channel_id=r["channel_id"],
-                message_id=r["message_id"],
-                answer_id=r["answer_id"],
-                user_id=r["user_id"],
-                ephemeral=bool(r["ephemeral"]),
-                followup_message_id=r["followup_message_id"],
-                created_at=datetime.fromisoformat(r["created_at"]),
-            )
-            for r in rows
-        ]
+        return [ReviewAsk.model_validate(_fields(r)) for r in rows]
 
     def review_followed_up(self, ask_id: int, message_id: int) -> bool:
         """Claim an ask for its follow-up with ``message_id`` 0 (False if already claimed, so it
@@ -850,28 +802,13 @@ def _audit(
     )
 
 
+def _fields(r: Row) -> dict[str, Any]:
+    """A row as a dict of its columns (for ``model_validate``)."""
+    return {k: r[k] for k in r.keys()}  # noqa: SIM118 - rows are not mappings
+
+
 def _review_item(r: Row) -> ReviewItem:
-    return ReviewItem(
-        id=r["id"],
-        guild_id=r["guild_id"],
-        claim=r["claim"],
-        claim_key=r["claim_key"],
-        state=r["state"],
-        resolution=r["resolution"],
-        bot_verdict=r["bot_verdict"],
-        result=json.loads(r["result"]),
-        triggers=json.loads(r["triggers"]),
-        demand=r["demand"],
-        assignee=r["assignee"],
-        moderator_verdict=r["moderator_verdict"],
-        moderator_note=r["moderator_note"],
-        moderator_url=r["moderator_url"],
-        decided_by=r["decided_by"],
-        decided_at=_dt(r["decided_at"]),
-        created_at=datetime.fromisoformat(r["created_at"]),
-        updated_at=datetime.fromisoformat(r["updated_at"]),
-        version=r["version"],
-        post_channel_id=r["post_channel_id"],
-        post_message_id=r["post_message_id"],
-        posted_version=r["posted_version"],
-    )
+    fields = _fields(r)
+    fields["result"] = json.loads(r["result"])
+    fields["triggers"] = json.loads(r["triggers"])
+    return ReviewItem.model_validate(fields)

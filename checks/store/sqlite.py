@@ -273,6 +273,8 @@ def _connect_read_only(p: Path) -> sqlite3.Connection:
 class SQLiteStore(EnrichmentMixin, SQLStore):
     """A :class:`~checks.store.base.Store` in one SQLite file."""
 
+    posting_budget = 20_000  # FTS5 reads postings cheaply (the matcher's own default)
+
     def __init__(self, path: str | os.PathLike[str], *, read_only: bool | None = None) -> None:
         self.path = str(path)
         p = Path(self.path)

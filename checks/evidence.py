@@ -1,0 +1,113 @@
+"""Scored candidates → evidence: which stored claims an asker may see, and what each becomes.
+
+Retrieval (:mod:`checks.match`) finds stored claims by relevance alone. This module decides,
+in one place, which of them may be shown (:class:`Audience`: a server sees its own moderators'
+verdicts and no other server's; sources no longer configured are hidden), and turns each into a
+judged :class:`~checks.models.Match` with its :class:`~checks.models.Citation` (a check) or a
+:class:`~checks.models.FoundClaim` (the claim search).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from checks.match import Scored
+from checks.models import Citation, ClaimFeatures, FoundClaim, Match, Stance
+from checks.review import MODERATOR_SOURCE_LABEL, is_moderator_source, moderator_source
+from checks.stance import StanceSettings, judge
+
+__all__ = ["Audience", "found_claims", "matches"]
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who is asking: the configured sources (empty: every stored one) and the server, if any."""
+
+    enabled: Collection[str] = frozenset()
+    guild_id: int | None = None
+
+    def own_moderators(self, source: str) -> bool:
+        """Whether ``source`` is the asking server's moderator verdicts."""
+        return self.guild_id is not None and source == moderator_source(self.guild_id)
+
+    def sees(self, source: str) -> bool:
+        """Whether claims stored by ``source`` may be shown to this audience."""
+        if self.own_moderators(source):
+            return True
+        if is_moderator_source(source):
+            return False  # another server's moderators
+        return not self.enabled or source in self.enabled  # else stored by a source now gone
+
+
+def matches(
+    scored: Sequence[Scored],
+    features: ClaimFeatures,
+    audience: Audience,
+    *,
+    stance: StanceSettings,
+    weights: Mapping[str, float],
+    moderator_weight: float,
+) -> list[Match]:
+    """The visible candidates, each judged and cited: moderators' verdicts first, then
+    fact-checks, then agreeing and conflicting matches, then related ones."""
+    out: list[Match] = []
+    for sc in scored:
+        c = sc.candidate
+        if not audience.sees(c.source):
+            continue
+        moderators = audience.own_moderators(c.source)
+        said, notes = judge(
+            features, c.claim.features, sc.relevance, review=c.claim.review, settings=stance
+        )
+        citation = Citation(
+            source=MODERATOR_SOURCE_LABEL if moderators else c.source,
+            title=c.title,
+            url=c.claim.review.url if c.claim.review else c.url,
+            published=c.published.isoformat() if c.published else None,
+            quote=c.claim.text,
+            weight=moderator_weight if moderators else weights.get(c.source, c.weight),
+            review=c.claim.review,
+        )
+        out.append(
+            Match(
+                claim_id=c.claim.id or 0,
+                text=c.claim.text,
+                score=round(sc.relevance, 4),
+                stance=said,
+                notes=notes,
+                citation=citation,
+            )
+        )
+    out.sort(
+        key=lambda m: (
+            m.citation.source != MODERATOR_SOURCE_LABEL,
+            m.citation.review is None or m.stance is Stance.RELATED,
+            m.stance is Stance.RELATED,
+            -m.score,
+        )
+    )
+    return out
+
+
+def found_claims(scored: Sequence[Scored], audience: Audience, *, limit: int) -> list[FoundClaim]:
+    """The visible candidates as claim-search results, in retrieval order."""
+    out: list[FoundClaim] = []
+    for sc in scored:
+        c = sc.candidate
+        if not audience.sees(c.source):
+            continue
+        out.append(
+            FoundClaim(
+                text=c.claim.text,
+                score=round(sc.relevance, 4),
+                source=c.source,
+                title=c.title,
+                url=c.url,
+                published=c.published.isoformat() if c.published else None,
+                factcheck=c.claim.review,
+            )
+        )
+        if len(out) == limit:
+            break
+    return out
