@@ -20,6 +20,7 @@ from bot.review_desk import REFUSED, ReviewDesk, is_moderator
 from bot.views import REVIEW_ID, OverrideModal, ReviewButton, answer_view
 from checks.engine import Engine
 from checks.models import (
+    AskRef,
     GuildConfig,
     ModeratorVerdict,
     ReviewAction,
@@ -99,9 +100,7 @@ def text_of(embed: discord.Embed) -> str:
     return "\n".join(parts)
 
 
-async def queue(
-    engine: Engine, claim: str = DISPUTED, ask: dict[str, Any] | None = None
-) -> ReviewItem:
+async def queue(engine: Engine, claim: str = DISPUTED, ask: AskRef | None = None) -> ReviewItem:
     result = engine.check_text(claim, guild_id=G)
     item, _ = await engine.enqueue_review(result, guild_id=G, triggers=["disputed"], ask=ask)
     return item
@@ -379,7 +378,7 @@ async def test_review_list_shows_pending_items_ephemerally(
 async def test_review_show_gives_the_item_and_its_history_ephemerally(
     cog: ReviewCog, bot: CrosscheckBot, engine: Engine
 ) -> None:
-    item = await queue(engine, ask={"channel_id": ASKED_IN, "message_id": 99})
+    item = await queue(engine, ask=AskRef(channel_id=ASKED_IN, message_id=99))
     await engine.review_act(item.id, ReviewAction.ASSIGN, guild_id=G, actor_id=MOD)
     it = moderator(bot)
     await invoke(cog.show, it, item=item.id)
@@ -514,6 +513,41 @@ async def post_answer(bot: CrosscheckBot, engine: Engine, claim: str, *, message
     return await bot.answers.post(result, to=it, surface="slash", guild=guild)
 
 
+@pytest.mark.parametrize("where", ["slash", "watch"])
+async def test_an_answer_is_queued_with_where_it_was_posted_and_who_saw_it(
+    bot: CrosscheckBot, engine: Engine, channels: dict[int, MagicMock], where: str
+) -> None:
+    """In a server whose answers are ephemeral, a /check answer is an ephemeral ask (no
+    follow-up later); a reply in a watched channel is public all the same."""
+    await engine.set_guild_config(
+        G, GuildConfig(review_channel=REVIEW_CHANNEL, visibility="ephemeral")
+    )
+    guild = await engine.guild_config(G)
+    result = await engine.acheck_text(DISPUTED, guild_id=G, surface=where)
+    to: MagicMock
+    if where == "watch":
+        to = message_double(DISPUTED, channel_id=ASKED_IN, author_id=MEMBER)
+        posted_id = to.reply.return_value.id
+    else:
+        to = make_it(bot, channel_id=ASKED_IN, user_id=MEMBER)
+        await to.response.defer(ephemeral=True, thinking=True)
+        posted_id = to.followup.send.return_value.id
+    answer_id = await bot.answers.post(result, to=to, surface=where, guild=guild)
+
+    stored = await engine.answer(answer_id)
+    assert stored is not None and stored.message_id == posted_id and stored.surface == where
+    (item,) = await engine.review_list(guild_id=G)
+    (ask,) = await engine.review_asks(item.id)
+    assert (ask.channel_id, ask.message_id, ask.answer_id, ask.user_id) == (
+        ASKED_IN,
+        posted_id,
+        answer_id,
+        MEMBER,
+    )
+    assert ask.ephemeral is (where == "slash")
+    channels[REVIEW_CHANNEL].send.assert_awaited_once()  # the card
+
+
 async def test_confirming_redraws_the_card_logs_and_follows_up_once(
     bot: CrosscheckBot, engine: Engine, channels: dict[int, MagicMock]
 ) -> None:
@@ -553,7 +587,7 @@ async def test_a_claim_asked_after_the_resolution_gets_no_extra_follow_up(
     bot: CrosscheckBot, engine: Engine, channels: dict[int, MagicMock]
 ) -> None:
     await engine.set_guild_config(G, GuildConfig(review_channel=REVIEW_CHANNEL))
-    item = await queue(engine, ask={"channel_id": ASKED_IN, "message_id": 6_001})
+    item = await queue(engine, ask=AskRef(channel_id=ASKED_IN, message_id=6_001))
     await ReviewButton("confirm", item.id).callback(moderator(bot))
     asked = channels[ASKED_IN]
     assert asked.send.await_count == 1  # the follow-up for the conversation that asked
@@ -589,7 +623,7 @@ async def test_publish_posts_a_card_with_the_four_buttons(
     desk: tuple[ReviewDesk, dict[int, MagicMock]], engine: Engine
 ) -> None:
     d, found = desk
-    item = await queue(engine, ask={"channel_id": ASKED_IN, "message_id": 5})
+    item = await queue(engine, ask=AskRef(channel_id=ASKED_IN, message_id=5))
     await d.publish(item)
     review = found[REVIEW_CHANNEL]
     review.send.assert_awaited_once()
@@ -748,13 +782,13 @@ async def _resolved_with_asks(engine: Engine) -> tuple[ReviewItem, int]:
         result, surface="slash", guild_id=G, channel_id=ASKED_IN, user_id=MEMBER
     )
     await engine.answer_posted(answer_id, 6_001)
-    ask = {"channel_id": ASKED_IN, "message_id": 6_001, "answer_id": answer_id, "user_id": 1}
+    ask = AskRef(channel_id=ASKED_IN, message_id=6_001, answer_id=answer_id, user_id=1)
     item, _ = await engine.enqueue_review(result, guild_id=G, triggers=["x"], ask=ask)
     await engine.enqueue_review(  # asked again where only the asker saw the answer
         result,
         guild_id=G,
         triggers=["x"],
-        ask={"channel_id": ASKED_IN, "message_id": 6_003, "ephemeral": True},
+        ask=AskRef(channel_id=ASKED_IN, message_id=6_003, ephemeral=True),
     )
     item = await engine.review_act(
         item.id,
@@ -813,7 +847,7 @@ async def test_follow_up_waits_for_a_resolution(
     desk: tuple[ReviewDesk, dict[int, MagicMock]], engine: Engine
 ) -> None:
     d, found = desk
-    item = await queue(engine, ask={"channel_id": ASKED_IN, "message_id": 1})
+    item = await queue(engine, ask=AskRef(channel_id=ASKED_IN, message_id=1))
     assert await d.follow_up(item) == 0
     dismissed = await engine.review_act(item.id, ReviewAction.DISMISS, guild_id=G, actor_id=MOD)
     assert await d.follow_up(dismissed) == 0
