@@ -35,6 +35,7 @@ __all__ = [
     "copy_store",
     "invoke",
     "run_cli",
+    "run_cli_async",
     "start_cli",
 ]
 
@@ -108,6 +109,23 @@ async def start_cli(
         stdout=stdout,
         stderr=stderr,
     )
+
+
+async def run_cli_async(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 30
+) -> CliResult:
+    """``crosscheck ARGS`` as a real process from async code, waited for (killed at ``timeout``)."""
+    proc = await start_cli(
+        *args, cwd=cwd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode is not None
+    return CliResult(proc.returncode, out.decode(errors="replace"), err.decode(errors="replace"))
 
 
 def invoke(

@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shutil
 import signal
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import child_env, run_cli_async, start_cli
 
 from .discord_standin import OP_IDENTIFY, OP_RESUME, DiscordStandIn, RecordedRequest
 
@@ -38,41 +36,15 @@ BUDGET = 45.0  # seconds a whole test body may take
 
 
 def base_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSCHECK_")}
-    env.pop("COLUMNS", None)
     # the bot process also serves /healthz etc.: an ephemeral port, so tests never collide
-    env.update(PYTHONPATH=str(ROOT), CROSSCHECK_INGEST_EVERY="0", CROSSCHECK_WEB_PORT="0")
+    env = child_env(columns=None, ingest_every="0", web_port="0")
     env.update(extra)
     return env
 
 
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    """sources.yaml and its sample articles, copied (cwd for the processes: no stray .env)."""
-    shutil.copytree(ROOT / "samples", tmp_path / "samples")
-    shutil.copy(ROOT / "sources.yaml", tmp_path / "sources.yaml")
-    return tmp_path
-
-
 async def crosscheck(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), 30)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+    r = await run_cli_async(*args, cwd=cwd, env=env)
+    return r.returncode, r.stdout, r.stderr
 
 
 @dataclass
@@ -91,10 +63,7 @@ class BotProcess:
 async def bot_process(workdir: Path, env: dict[str, str]) -> AsyncIterator[BotProcess]:
     out, err = workdir / "bot.out", workdir / "bot.err"
     with out.open("wb") as o, err.open("wb") as e:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
+        proc = await start_cli(
             "--db",
             str(workdir / "crosscheck.db"),
             "--sources",

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shutil
 import signal
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import child_env, run_cli_async, start_cli
 from pg import drop_schema, new_dsn, requires_pg
 
 from checks.engine import Engine
@@ -48,19 +46,9 @@ EPHEMERAL = 1 << 6
 
 
 def base_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSCHECK_")}
-    env.update(
-        PYTHONPATH=str(ROOT), CROSSCHECK_INGEST_EVERY="0", CROSSCHECK_WEB_PORT="0", COLUMNS="200"
-    )
+    env = child_env(ingest_every="0", web_port="0")
     env.update(extra)
     return env
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "samples", tmp_path / "samples")
-    shutil.copy(ROOT / "sources.yaml", tmp_path / "sources.yaml")
-    return tmp_path
 
 
 @pytest.fixture
@@ -85,10 +73,7 @@ async def bot_process(
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     log = workdir / f"{name}.log"
     with log.open("wb") as out:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
+        proc = await start_cli(
             "--db",
             db,
             "--sources",
@@ -238,24 +223,8 @@ async def test_a_sharded_bot_process_connects_and_answers(workdir: Path, dsn: st
 
 
 async def crosscheck(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        _, err = await asyncio.wait_for(proc.communicate(), 30)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    assert proc.returncode is not None
-    return proc.returncode, err.decode(errors="replace")
+    r = await run_cli_async(*args, cwd=cwd, env=env)
+    return r.returncode, r.stderr
 
 
 @pytest.mark.parametrize(
