@@ -410,6 +410,8 @@ _SPEECH_LEMMAS = _words(
     "think estimate show find reveal indicate conclude emphasise emphasize reiterate testify"
 )
 _DENYING_SPEECH = _words("deny dispute reject refute dismiss debunk")
+_NEG_RAISING = _words("think believe expect suppose feel imagine")
+_SCANT = _words("little insufficient scant inadequate")
 _CLAIM_NOUNS = _words(
     "claim report allegation accusation suggestion rumour rumor speculation charge story idea"
 )
@@ -504,7 +506,7 @@ def _content(tok: Token) -> bool:
         tok.pos_ in {"NOUN", "PROPN", "ADJ", "VERB", "NUM", "ADV"}
         and tok.lower_ not in lx.STOPWORDS
         and tok.lower_ not in _NEG_DETS
-        and (tok.is_alpha or (tok.pos_ == "PROPN" and tok.text[:1].isalpha()))
+        and (tok.is_alpha or (tok.pos_ in {"PROPN", "NOUN"} and tok.text[:1].isalpha()))
     )
 
 
@@ -807,6 +809,7 @@ class _Reader:
             own = _own_modality(clause.pred)
             if own is not Modality.NONE:
                 clause.modality = own
+        self._share(merged)
         self._reported_content()
         self._assign_owners(merged)
         self._dates()
@@ -861,10 +864,35 @@ class _Reader:
                 subj = next((c for c in w.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
                 if subj is not None:
                     clause.subj = subj
-        if clause.subj is None and inner.dep_ == "conj":  # "rose and then fell"
-            head = self.clauses.get(inner.head.i)
-            if head is not None:
-                clause.subj = head.subj
+
+    def _share(self, merged: dict[int, int]) -> None:
+        """What coordinated and controlled verbs share with the verb they hang off:
+        "can prevent or treat the flu" (modality and object), "did not rise or fall"
+        (negation, with "or"/"nor"), "helps to kill the virus" (the subject)."""
+        for i in sorted(self.clauses):
+            clause = self.clauses[i]
+            p = clause.pred
+            head_i = merged.get(p.head.i, p.head.i)
+            head = self.clauses.get(head_i) if head_i != p.i else None
+            if head is None:
+                continue
+            own_subj = any(c.dep_ in _SUBJ for c in p.children)
+            own_aux = any(c.dep_ in {"aux", "auxpass"} for c in p.children)
+            if p.dep_ == "conj":
+                if clause.subj is None and not own_subj:
+                    clause.subj = head.subj
+                if not own_subj and not own_aux:
+                    if clause.modality is Modality.NONE:
+                        clause.modality = head.modality
+                    cc = {c.lower_ for c in head.pred.children if c.dep_ == "cc"}
+                    if head.negated and not clause.negation and cc & {"or", "nor"}:
+                        clause.negate(" ".join(head.negation) or "not")
+                if head.obj is None and clause.obj is not None and not own_subj:
+                    head.obj = clause.obj  # "prevent or treat the flu"
+            elif p.dep_ in {"xcomp", "advcl"} and clause.subj is None and p.tag_ == "VB":
+                # "helps to kill": the helper kills; "asked them to leave": they leave
+                dobj = next((c for c in head.pred.children if c.dep_ == "dobj"), None)
+                clause.subj = dobj if dobj is not None and p.dep_ == "xcomp" else head.subj
 
     def _reported_content(self) -> None:
         """Speech verbs: their content clause gets the speaker; "deny that" negates it;
@@ -892,6 +920,8 @@ class _Reader:
                         content.modality = Modality.REPORTEDLY
                     if lemma in _DENYING_SPEECH and not clause.negated:
                         content.negate(lemma)
+                    if lemma in _NEG_RAISING and clause.negated and not clause.passive:
+                        content.negate(f"not {lemma}")  # "do not think X" means "think not X"
             # "denied claims that X", "denies reports over X"
             obj = clause.obj
             if (
@@ -903,26 +933,35 @@ class _Reader:
                 for content in self._clauses_under(obj):
                     content.negate(f"{lemma} {_lemma(obj)}")
             # "there is no evidence that X" / "no sign of X"
+            # "there is not enough / little evidence that X", "no proof of X"
             for arg in (clause.obj, clause.subj):
                 if arg is None or _lemma(arg) not in _NO_EVIDENCE_NOUNS:
                     continue
-                if not any(c.dep_ == "det" and c.lower_ in _NEG_DETS for c in arg.children):
+                mods = {c.lower_ for c in arg.children if c.dep_ in {"det", "amod"}}
+                lacking = bool(mods & (_NEG_DETS | _SCANT)) or (
+                    clause.negated and bool(mods & {"enough", "sufficient", "any"})
+                )
+                if not lacking:
                     continue
-                for c in arg.children:
-                    content = self.clauses.get(c.i)
-                    if content is not None and c.dep_ in {"acl", "ccomp", "relcl"}:
-                        content.negate(f"no {_lemma(arg)}")
+                for content in self._clauses_under(arg):
+                    content.negate(f"no {_lemma(arg)}")
 
     def _clauses_under(self, noun: Token) -> list[_Clause]:
         """Clauses that state what a noun says: "claims that X", "reports of X-ing"."""
         found = []
         for c in noun.children:
-            if c.dep_ in {"acl", "ccomp", "relcl"} and c.i in self.clauses:
+            if c.dep_ in {"acl", "ccomp", "relcl", "advcl"} and c.i in self.clauses:
                 found.append(self.clauses[c.i])
             elif c.dep_ == "prep" and c.lower_ in {"of", "over", "about", "that"}:
                 for g in c.children:
                     if g.dep_ in {"pcomp", "pobj"} and g.i in self.clauses:
                         found.append(self.clauses[g.i])
+                    elif g.dep_ == "pobj":  # "no proof of vitamins preventing colds"
+                        found.extend(
+                            self.clauses[a.i]
+                            for a in g.children
+                            if a.dep_ == "acl" and a.tag_ == "VBG" and a.i in self.clauses
+                        )
         return found
 
     def _assign_owners(self, merged: dict[int, int]) -> None:

@@ -473,3 +473,39 @@ def test_a_year_inside_a_name_is_neither_date_nor_figure() -> None:
 def test_a_figure_in_apposition_counts_its_noun() -> None:
     fig = _figure(parse_claim("Lisbon's troops, about 2,000, arrived at dawn."), 2000)
     assert (fig.counted, fig.owner, fig.bound.value) == ("troop", "portugal", "about")
+
+
+def test_coordinated_verbs_share_subject_modality_and_object() -> None:
+    parse = parse_claim("Zinc can prevent or cure the common cold.")
+    prevent, cure = _frame(parse, "prevent"), _frame(parse, "cure")
+    assert prevent.modality is cure.modality is Modality.CAN
+    assert prevent.object_head == cure.object_head == "cold"
+    assert prevent.subject_head == cure.subject_head == "zinc"
+
+
+def test_negation_spreads_over_or_but_not_over_a_new_clause() -> None:
+    parse = parse_claim("The index did not rise or fall.")
+    assert _frame(parse, "rise").negated and _frame(parse, "fall").negated
+    parse = parse_claim("The army did not advance and the rebels fled.")
+    assert _frame(parse, "advance").negated and not _frame(parse, "flee").negated
+
+
+def test_a_controlled_verb_takes_the_subject_of_its_governor() -> None:
+    kill = _frame(parse_claim("Garlic helps to kill the germs."), "kill")
+    assert kill.subject_head == "garlic"
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate"),
+    [
+        ("Doctors do not think that the rash spreads.", "spread"),
+        ("There is not enough evidence to support the use of visors.", "support"),
+        ("There is no proof of vitamins preventing colds.", "prevent"),
+    ],
+)
+def test_not_thinking_and_lacking_evidence_negate_the_content(text: str, predicate: str) -> None:
+    assert _frame(parse_claim(text), predicate).negated
+
+
+def test_plain_evidence_does_not_negate() -> None:
+    assert not _frame(parse_claim("There is evidence that the visors work."), "work").negated
