@@ -187,6 +187,7 @@ def ingest(
             f"Stored {report.added} new article(s) and {report.claims} claim(s); "
             f"{engine.claim_count()} claim(s) in {state.db}."
         )
+        _say_vector_backlog(engine.store)
         if due and not report.sources:
             out.print("No source is due.")
         if report.sources and all(s.failed or (not s.ok and s.seen == 0) for s in report.sources):
@@ -351,6 +352,7 @@ def sources() -> None:
                 status,
             )
         out.print(table)
+        _say_vector_backlog(engine.store)
 
 
 # ---------------------------------------------------------------------------- review
@@ -504,6 +506,73 @@ def worker(host: _Host = None, port: _Port = None) -> None:
 
 db_app = typer.Typer(help="The store: upgrade its schema, copy it between SQLite and PostgreSQL.")
 app.add_typer(db_app, name="db")
+
+
+def _say_vector_backlog(store: Any) -> None:
+    """One line on the claims still without a vector (found by their words only until then)."""
+    backlog = _guard(store.vector_backlog)
+    if backlog:
+        out.print(
+            f"{backlog} claim(s) await their vector (matched by words until then): "
+            "`crosscheck db embed` computes them, as does a running `crosscheck worker`."
+        )
+
+
+@db_app.command("embed")
+def db_embed(
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Stop after this many claims.")
+    ] = None,
+    batch: Annotated[int, typer.Option("--batch", min=1, max=1024, help="Claims per batch.")] = 64,
+) -> None:
+    """Compute the vectors of stored claims that have none: claims stored since, a store made
+    before vectors, or every claim after a change of embedding model. Each batch is saved as it
+    is done: safe to interrupt (Ctrl-C) and run again, it resumes."""
+    from checks.embed import get_embedder
+    from checks.enrich import embed_backlog, holder_name
+    from checks.store import open_store
+
+    embedder = _guard(get_embedder)
+    if embedder is None:
+        fail("embeddings are off (CROSSCHECK_EMBEDDER is none, or the model is not installed)")
+    store = _guard(lambda: open_store(state.db))
+    done = 0
+    try:
+        total = _guard(store.vector_backlog)
+        if limit is not None:
+            total = min(total, limit)
+        with Progress(
+            TextColumn("[bold]embedding claims"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+        ) as progress:
+            bar = progress.add_task("embed", total=total)
+
+            def tick(n: int) -> None:
+                nonlocal done
+                done = n
+                progress.update(bar, completed=n)
+
+            # the same holder on a re-run takes back the batch an interrupted run had leased
+            _guard(
+                lambda: embed_backlog(
+                    store,
+                    embedder,
+                    batch=batch,
+                    limit=limit,
+                    holder=holder_name("db-embed"),
+                    progress=tick,
+                )
+            )
+        left = _guard(store.vector_backlog)
+        out.print(f"Embedded {done} claim(s) with {embedder.name}; {left} left without a vector.")
+    except KeyboardInterrupt:
+        err.print(f"interrupted after {done} claim(s); run `crosscheck db embed` to resume")
+        raise typer.Exit(130) from None
+    finally:
+        store.close()
 
 
 @db_app.command("upgrade")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from checks.claims import features, split_claims
+from checks.enrich import embed_in_background
 from checks.errors import CheckError, StoreError
 from checks.events import Events, IngestEvent
 from checks.fetch import Fetcher, FetchSettings
@@ -465,4 +466,11 @@ async def ingest_all(
     finally:
         if own:
             await fetch.aclose()
-    return IngestReport(list(reports))
+    report = IngestReport(list(reports))
+    if lease is not None:
+        # a long-running worker (it ingests under leases): the claims' vectors follow in a
+        # low-priority thread of this process (checks.enrich), so ingestion never waits for them
+        # and checks find new claims by their words meanwhile. One-off runs (`crosscheck ingest`)
+        # embed after storing, in the foreground.
+        embed_in_background(store)
+    return report

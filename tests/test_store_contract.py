@@ -865,3 +865,160 @@ def test_the_engine_gives_the_same_verdicts_on_both_stores(store: Store, sources
     assert again.added == 0 and again.claims == 0
     status = {s.name: s for s in engine.sources()}
     assert all(s.articles > 0 and s.last_success for s in status.values())
+
+
+# --------------------------------------------------------------------------- claim vectors
+
+
+def _embed_all(store: Store, embedder: Any | None = None, holder: str = "test") -> int:
+    from checks.embed import HashEmbedder
+    from checks.enrich import embed_backlog
+
+    return embed_backlog(store, embedder or HashEmbedder(), holder=holder, batch=3)
+
+
+def _nearest_texts(store: Store, text: str, k: int = 10) -> list[str]:
+    from checks.embed import HashEmbedder
+
+    emb = HashEmbedder()
+    return [c.claim.text for c in store.nearest(emb.name, emb.embed([text])[0], k)]
+
+
+def test_new_claims_await_vectors_and_are_found_by_meaning_once_embedded(store: Store) -> None:
+    from checks.embed import HashEmbedder
+
+    _add(store, _article())
+    _add(store, _article(BRIDGE, url="https://wire.example/bridge", title="Bridge closed"))
+    claims = store.claim_count()
+    assert store.vector_backlog() == claims and store.vector_model() is None
+    emb = HashEmbedder()
+    assert store.nearest(emb.name, emb.embed(["troops"])[0], 3) == []  # nothing embedded yet
+    assert _embed_all(store) == claims
+    assert store.vector_backlog() == 0 and store.vector_model() == emb.name
+    q = emb.embed(["The UK will send 10,000 troops to Ukraine next year"])[0]
+    found = store.nearest(emb.name, q, 3)
+    assert found[0].claim.text.startswith("The UK will send 10,000 troops")
+    assert found[0].cosine is not None and 0.5 < found[0].cosine <= 1.0001
+    assert [c.cosine for c in found] == sorted((c.cosine for c in found), reverse=True)
+    assert found[0].url and found[0].source == "Wire"  # what a citation needs
+    direct = store.cosines(emb.name, q, [c.claim.id or 0 for c in found])
+    for c in found:
+        assert direct[c.claim.id or 0] == pytest.approx(c.cosine, abs=0.01)
+    assert store.nearest("another-model", q, 3) == []  # vectors of another model never compared
+
+
+def test_vectors_are_deleted_with_their_claims(store: Store) -> None:
+    _add(store, _article())
+    _add(store, _article(BRIDGE, url="https://wire.example/bridge", title="Bridge closed"))
+    _embed_all(store)
+    assert any("troops" in t for t in _nearest_texts(store, "UK troops to Ukraine"))
+    assert store.remove_article("Wire", "https://wire.example/uk-troops")
+    left = _nearest_texts(store, "UK troops to Ukraine")
+    assert left and not any("troops" in t for t in left)
+    assert store.vector_backlog() == 0
+
+
+def test_a_changed_article_replaces_its_claims_vectors(store: Store) -> None:
+    _add(store, _article())
+    _embed_all(store)
+    _add(store, _article(CHANGED))
+    assert not any("10,000" in t for t in _nearest_texts(store, "UK troops"))  # old ones gone
+    assert store.vector_backlog() == store.claim_count()  # the new claims await theirs
+    _embed_all(store)
+    assert any("25,000" in t for t in _nearest_texts(store, "UK troops"))
+
+
+def test_the_backlog_is_leased_to_one_holder_and_resumed_by_it(store: Store) -> None:
+    _add(store, _article())
+    _add(store, _article(BRIDGE, url="https://wire.example/bridge", title="Bridge closed"))
+    total = store.vector_backlog()
+    first = store.pending_enrichment(2, holder="a")
+    assert len(first) == 2
+    others = store.pending_enrichment(100, holder="b")
+    assert {i for i, _ in others}.isdisjoint({i for i, _ in first})
+    assert len(others) == total - 2
+    again = store.pending_enrichment(100, holder="a")  # an interrupted run takes its batch back
+    assert {i for i, _ in again} == {i for i, _ in first}
+    expired = store.pending_enrichment(100, holder="c", lease_s=0.0)
+    assert expired == []  # still leased (to a and b) ...
+    time.sleep(0.01)
+    store.pending_enrichment(100, holder="a", lease_s=0.0)  # a's lease now runs out at once
+    time.sleep(0.01)
+    assert {i for i, _ in store.pending_enrichment(100, holder="c")} == {i for i, _ in first}
+    assert store.vector_backlog() == total  # leasing takes nothing off the backlog
+
+
+def test_vectors_of_claims_deleted_meanwhile_are_skipped(store: Store) -> None:
+    from checks.embed import HashEmbedder
+
+    _add(store, _article())
+    batch = store.pending_enrichment(100, holder="w")
+    assert store.remove_article("Wire", "https://wire.example/uk-troops")
+    emb = HashEmbedder()
+    vectors = emb.embed([t for _, t in batch])
+    store.put_vectors(emb.name, [(i, v) for (i, _), v in zip(batch, vectors, strict=True)])
+    assert store.vector_backlog() == 0 and _nearest_texts(store, "UK troops") == []
+
+
+def test_a_new_embedding_model_replaces_every_vector(store: Store) -> None:
+    from checks.embed import HashEmbedder
+
+    _add(store, _article())
+    _add(store, _article(BRIDGE, url="https://wire.example/bridge", title="Bridge closed"))
+    _embed_all(store)
+    small = HashEmbedder(dim=64)
+    assert store.pending_enrichment(100, holder="x") == []  # all embedded
+    # one vector of a new model: every claim is queued again, the old vectors are gone
+    claim_id = _nearest_claim_id(store)
+    store.put_vectors(small.name, [(claim_id, small.embed(["UK troops"])[0])])
+    assert store.vector_model() == small.name
+    assert store.vector_backlog() == store.claim_count() - 1
+    assert _nearest_texts(store, "UK troops") == []  # the old model's vectors are not used
+    _embed_all(store, small, holder="y")
+    q = small.embed(["old stone bridge over the river"])[0]
+    assert "bridge" in store.nearest(small.name, q, 1)[0].claim.text
+
+
+def _nearest_claim_id(store: Store) -> int:
+    from checks.embed import HashEmbedder
+
+    emb = HashEmbedder()
+    return store.nearest(emb.name, emb.embed(["UK troops"])[0], 1)[0].claim.id or 0
+
+
+def test_another_connection_sees_vectors_and_deletions(backend: Backend) -> None:
+    writer, reader = backend.open(), backend.open()
+    _add(writer, _article())
+    _add(writer, _article(BRIDGE, url="https://wire.example/bridge", title="Bridge closed"))
+    assert _nearest_texts(reader, "UK troops") == []
+    _embed_all(writer)
+    assert any("troops" in t for t in _nearest_texts(reader, "UK troops to Ukraine"))
+    writer.remove_article("Wire", "https://wire.example/uk-troops")
+    assert not any("troops" in t for t in _nearest_texts(reader, "UK troops to Ukraine"))
+    writer.close()
+    again = backend.open()  # a new process: the saved graph (SQLite) or the index (PostgreSQL)
+    assert any("bridge" in t for t in _nearest_texts(again, "bridge closed for repairs"))
+
+
+def test_both_stores_give_the_same_answers_with_vectors(
+    tmp_path: Path, sources_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CROSSCHECK_EMBEDDER", "hash")  # the engine's query embedder
+    dsn = new_dsn()  # skips without PostgreSQL
+    stores = [open_store(str(tmp_path / "crosscheck.db")), open_store(dsn)]
+    try:
+        engines = [Engine(s, load_sources(sources_dir / "sources.yaml")) for s in stores]
+        for e in engines:
+            e.ingest()
+            assert _embed_all(e.store) > 0 and e.store.vector_backlog() == 0
+        claims = [*EXAMPLES, "Britain is preparing to deploy soldiers to Ukraine"]
+        for claim in claims:
+            a, b = (e.check_text(claim) for e in engines)
+            assert a.verdict is b.verdict, claim
+            # the two full-text indexes rank differently (BM25 and ts_rank): the same evidence
+            # decides, the rest of the list may differ
+            assert bool(a.matches) == bool(b.matches), claim
+    finally:
+        for s in stores:
+            s.close()
+        drop_schema(dsn)
