@@ -143,6 +143,7 @@ class Figure(_Compact):
     counted: str | None = None  # the noun counted or measured: troop, emission, frontier
     owner: str | None = None  # whose figure: the subject or possessor entity
     elided: bool = False  # counted noun taken from an earlier figure ("… of several hundred")
+    role: str = "level"  # level ("rose to 7 %") | change ("rose by 2 %", "a 2 % rise") | from
 
     @field_validator("value", "low", "high")
     @classmethod
@@ -436,6 +437,11 @@ _CURRENCY_NOUNS = {
     "ruble": "rub",
     "rouble": "rub",
 }
+_CHANGE_WORDS = _words(
+    "rise fall increase decrease drop grow growth climb jump surge soar plunge slip dip decline "
+    "gain shrink expand slump tumble rebound reduction reduce cut raise boost lower"
+)
+_NUM_MODS = frozenset({"nummod", "quantmod", "compound", "amod", "nmod"})
 _RELATIVE = frozenset({"who", "whom", "which", "that"})
 _CURRENCY_SYMBOLS = {**lx.CURRENCY_SYMBOLS, "us$": "usd", "a$": "aud", "c$": "cad"}
 _CURRENCIES = frozenset({*_CURRENCY_NOUNS.values(), *_CURRENCY_SYMBOLS.values()})
@@ -1270,8 +1276,10 @@ class _Reader:
             elif counted is not None or unit is not None:
                 last_counted = (unit, counted)
             owner = self._owner(counted_tok or head, clause)
-            if owner is not None and owner == counted:  # "prices rose 10 %": no owner
-                owner = None
+            if owner is not None and owner == counted and clause.subj is not None:
+                # "exports from Chile rose 10 %": the place or body the measured thing is of
+                subj_text = " ".join(t.text for t in _phrase(clause.subj))
+                owner = next(iter(_claims.entities(subj_text)), None)
             if start > 0 and doc[start - 1].lower_ == "between" and bound is Bound.ABOUT:
                 start -= 1
                 span = doc[start:fig_end]
@@ -1286,6 +1294,7 @@ class _Reader:
                     counted=counted,
                     owner=owner,
                     elided=elided,
+                    role=_role(span),
                 )
             )
             i = fig_end
@@ -1551,6 +1560,36 @@ def _parse_number(words: str) -> float | None:
         else:
             current += value
     return current
+
+
+def _role(span: Span) -> str:
+    """Whether a figure is a level ("rose to 7 %"), a change ("rose by 2 %", "rose 2 %",
+    "a 2 % rise") or a starting level ("from 5 %")."""
+    before = span.doc[span.start - 1].lower_ if span.start > 0 else ""
+    if before in {"to", "from"}:  # the word before decides, however the parser attached it
+        return "level" if before == "to" else "from"
+    tok = span.root
+    if tok.head.pos_ in {"NOUN", "SYM"} and tok.head.lower_ in _PERCENT_WORDS | set(lx.SCALES):
+        tok = tok.head  # the number under "%" or "million"
+    head = tok.head
+    if head.i == tok.i:
+        return "level"
+    if head.dep_ == "prep" or head.pos_ == "ADP":
+        word = head.lower_
+        if word == "from":
+            return "from"
+        if word == "by" and _lemma(head.head) in _CHANGE_WORDS:
+            return "change"
+        if word == "of" and head.head.pos_ == "NOUN" and _lemma(head.head) in _CHANGE_WORDS:
+            return "change"  # "an increase of 5 %"
+        return "level"
+    if head.pos_ == "VERB" and head.lemma_.lower() in _CHANGE_WORDS:
+        return "change" if tok.dep_ in {"npadvmod", "dobj", "advmod", "attr"} else "level"
+    if head.pos_ == "NOUN" and _lemma(head) in _CHANGE_WORDS and tok.dep_ in _NUM_MODS:
+        return "change"  # "a 5 % rise"
+    if head.tag_ in {"JJR", "RBR"}:
+        return "change"  # "10 % higher", "3 km longer"
+    return "level"
 
 
 def _range(a: float, b: float, head: Token) -> tuple[float, float, float, Bound, str | None, Token]:

@@ -509,3 +509,24 @@ def test_not_thinking_and_lacking_evidence_negate_the_content(text: str, predica
 
 def test_plain_evidence_does_not_negate() -> None:
     assert not _frame(parse_claim("There is evidence that the visors work."), "work").negated
+
+
+@pytest.mark.parametrize(
+    ("text", "roles"),
+    [
+        ("Wheat exports rose 8 % in the spring.", ["change"]),
+        ("Wheat exports rose by 8 %.", ["change"]),
+        ("Wheat exports rose to 8 %.", ["level"]),
+        ("Wheat exports climbed from 4 % to 8 %.", ["from", "level"]),
+        ("There was a 6 % rise in rents.", ["change"]),
+        ("Rents are 6 % higher than last year.", ["change"]),
+        ("The mill cut 300 jobs.", ["level"]),
+    ],
+)
+def test_a_figure_knows_whether_it_is_a_level_or_a_change(text: str, roles: list[str]) -> None:
+    assert [f.role for f in parse_claim(text).figures] == roles
+
+
+def test_the_owner_of_a_measured_level_is_the_place_it_is_of() -> None:
+    fig = _figure(parse_claim("Unemployment in Spain fell to 12 %."), 12)
+    assert (fig.counted, fig.owner) == ("unemployment", "spain")
