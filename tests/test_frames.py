@@ -530,3 +530,31 @@ def test_a_figure_knows_whether_it_is_a_level_or_a_change(text: str, roles: list
 def test_the_owner_of_a_measured_level_is_the_place_it_is_of() -> None:
     fig = _figure(parse_claim("Unemployment in Spain fell to 12 %."), 12)
     assert (fig.counted, fig.owner) == ("unemployment", "spain")
+
+
+def test_first_person_figures_belong_to_the_speaker() -> None:
+    parse = parse_claim('"We will send 2,000 medics," the minister said.')
+    fig = _figure(parse, 2000)
+    assert (fig.owner, fig.counted) == ("minister", "medic")
+
+
+def test_reported_would_is_a_future() -> None:
+    close = _frame(parse_claim("The mayor said the plant would close in May."), "close")
+    assert close.modality is Modality.WILL
+    assert close.attribution == "mayor"
+
+
+@pytest.mark.parametrize(
+    ("text", "conditional", "asserted"),
+    [
+        ("If the dam breaks, the town will flood.", "break", "flood"),
+        ("Unless rates fall, sales will drop.", "fall", "drop"),
+        ("It is unclear whether the drug works.", "work", "be"),
+    ],
+)
+def test_conditions_and_open_questions_are_marked(
+    text: str, conditional: str, asserted: str
+) -> None:
+    parse = parse_claim(text)
+    assert _frame(parse, conditional).conditional
+    assert not _frame(parse, asserted).conditional
