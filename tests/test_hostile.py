@@ -561,7 +561,7 @@ def test_a_store_in_a_read_only_folder_can_be_read_and_writes_say_why_not(
     before = sha(folder / "crosscheck.db")
     r = cli("check", "Britain may put 10,000 troops in Ukraine", cwd=folder, unprivileged=True)
     assert r.returncode == 0, r.stderr
-    assert "Supported" in r.stdout or "Disputed" in r.stdout or "Mixed" in r.stdout, r.stdout
+    assert "relevance" in r.stdout, r.stdout  # matches were read from the store
     assert cli("sources", cwd=folder, unprivileged=True).returncode == 0
     r = cli("ingest", cwd=folder, unprivileged=True)
     assert r.returncode > 0 and "Traceback" not in r.stderr, r.stderr

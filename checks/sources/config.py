@@ -13,8 +13,10 @@ parser's event stream before any tree is built; the expanded size is counted on 
 each anchored node once, before the document is turned into Python data.
 
 A ``files`` source's ``path`` is relative to the folder of the sources file and must stay inside
-it (``..`` that leaves it is refused); an absolute path names files anywhere. It may not be
-empty (write ``.`` for the folder itself).
+it: ``..`` that leaves it is refused (the check is on the path as written; a link the operator
+put in that folder is followed). An absolute path names files anywhere. It may not be empty
+(write ``.`` for the folder itself). Inside the source's folder, links leaving it are refused
+when the files are read (see :mod:`checks.sources.files`).
 """
 
 from __future__ import annotations
