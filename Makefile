@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test test-fast lint bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# tests run in parallel processes (pytest-xdist); PYTEST_WORKERS=0 runs them in this process
+PYTEST_WORKERS ?= auto
+
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
+
+# the quick loop: no lint, no tests that start whole processes (marked e2e)
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not e2e"
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py --readme README.md
