@@ -206,6 +206,21 @@ def test_a_2gb_sparse_file_in_a_files_source_is_refused_and_the_rest_ingested(
     assert status.last_error and "huge.txt" in status.last_error
 
 
+@needs_permissions
+def test_an_unreadable_folder_in_a_files_source_is_recorded_and_the_rest_ingested(
+    tmp_path: Path, restore_permissions: None
+) -> None:
+    folder = _articles(tmp_path / "articles")
+    (folder / "locked").mkdir()
+    (folder / "locked" / "other.txt").write_text(ARTICLE.replace("Bridge", "Tunnel"))
+    (folder / "locked").chmod(0)
+    sources_yaml(tmp_path, "  - name: Local\n    kind: files\n    path: articles\n")
+    r = cli("ingest", cwd=tmp_path, unprivileged=True)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert "cannot list locked: Permission denied" in r.stdout, r.stdout
+    assert "1 new article(s)" in r.stdout, r.stdout
+
+
 def test_a_fifo_in_a_files_source_is_refused_without_waiting(tmp_path: Path) -> None:
     folder = _articles(tmp_path / "articles")
     os.mkfifo(folder / "pipe.txt")

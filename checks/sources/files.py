@@ -89,18 +89,21 @@ def _read_one(path: Path) -> FileDoc:
     return FileDoc(path, title, body, published)
 
 
-def _article_files(root: Path, source: str) -> list[Path]:
-    """Files under ``root`` with an article suffix, not following linked folders."""
+def _article_files(root: Path, source: str) -> tuple[list[Path], list[FileDoc]]:
+    """Files under ``root`` with an article suffix (not following linked folders), and an
+    error for each folder below it that could not be listed."""
     found: list[Path] = []
     problems: list[OSError] = []
     for folder, _dirs, names in os.walk(root, onerror=problems.append, followlinks=False):
         found += [Path(folder, n) for n in names if Path(n).suffix.lower() in SUFFIXES]
-    if problems and not found and problems[0].filename == os.fspath(root):
-        exc = problems[0]
-        raise SourceError(
-            f"cannot list {safe_text(str(root))}: {exc.strerror or exc}", source=source
-        ) from exc
-    return sorted(found)
+    errors = []
+    for exc in problems:
+        where = Path(exc.filename or root)
+        why = exc.strerror or str(exc)
+        if where == root:
+            raise SourceError(f"cannot list {safe_text(str(root))}: {why}", source=source) from exc
+        errors.append(FileDoc(where, error=f"cannot list {safe_text(where.name)}: {why}"))
+    return sorted(found), errors
 
 
 def read_files(root: Path, *, source: str) -> Iterator[FileDoc]:
@@ -122,7 +125,9 @@ def read_files(root: Path, *, source: str) -> Iterator[FileDoc]:
     if not stat.S_ISDIR(st.st_mode):
         raise SourceError(f"path {shown} is not a regular file or folder", source=source)
     inside = root.resolve()
-    for p in _article_files(root, source):
+    paths, errors = _article_files(root, source)
+    yield from errors
+    for p in paths:
         if p.is_symlink() and not p.resolve().is_relative_to(inside):
             yield FileDoc(p, error=f"{safe_text(p.name)} links outside the source folder")
             continue
