@@ -23,7 +23,7 @@ from checks.enrich import embed_in_background
 from checks.errors import CheckError, StoreError
 from checks.events import Events, IngestEvent
 from checks.fetch import Fetcher, FetchSettings
-from checks.models import Article, Claim
+from checks.models import Article, Claim, SourceStatus
 from checks.sources.config import (
     FactCheckApiSource,
     FetchConfig,
@@ -32,6 +32,7 @@ from checks.sources.config import (
     SourcesFile,
 )
 from checks.sources.docs import Doc, DocError, Finalize
+from checks.sources.factcheck_api import normalise_query, search_factchecks
 from checks.sources.files import read_files
 from checks.sources.web import WebContext, collect_web
 from checks.store.base import AddResult, Store
@@ -43,6 +44,8 @@ __all__ = [
     "Progress",
     "SourceReport",
     "SplitPool",
+    "ask_factcheck_apis",
+    "configured_status",
     "content_hash",
     "fetch_settings",
     "ingest_all",
@@ -474,3 +477,42 @@ async def ingest_all(
         # embed after storing, in the foreground.
         embed_in_background(store)
     return report
+
+
+async def ask_factcheck_apis(
+    store: Store, apis: list[FactCheckApiSource], claim: str, fetcher: Fetcher
+) -> None:
+    """Ask each fact-check API about one claim, storing the fact-checks it returns; an API
+    asked the same query within its ``cache_minutes`` is not asked again. A failing API is
+    recorded as that source's error and the others are still asked."""
+    query = normalise_query(claim)
+    now = datetime.now(UTC)
+
+    async def one(cfg: FactCheckApiSource) -> None:
+        asked = await asyncio.to_thread(store.api_cached_at, cfg.name, query)
+        if asked and now - asked < timedelta(minutes=cfg.cache_minutes):
+            return
+        try:
+            docs = await search_factchecks(fetcher, cfg, claim)
+        except CheckError as exc:
+            log.warning("fact-check API %s failed: %s", cfg.name, exc)
+            await asyncio.to_thread(store.record_ingest, cfg.name, error=str(exc), at=now)
+            return
+        for doc in docs:
+            await asyncio.to_thread(store_doc, store, cfg.name, doc)
+        await asyncio.to_thread(store.api_cache_put, cfg.name, query, now)
+        await asyncio.to_thread(store.record_ingest, cfg.name, error=None, at=now)
+
+    await asyncio.gather(*(one(cfg) for cfg in apis))
+
+
+def configured_status(config: SourcesFile, store: Store) -> list[SourceStatus]:
+    """The configured sources, in their order, with what the store knows of them (counts, last
+    ingest, errors); a source never ingested has zero counts."""
+    stored = {s.name: s for s in store.source_status()}
+    return [
+        (stored.get(cfg.name) or SourceStatus(name=cfg.name, kind=cfg.kind, weight=0)).model_copy(
+            update={"name": cfg.name, "kind": cfg.kind, "weight": cfg.weight}
+        )
+        for cfg in config.sources
+    ]
