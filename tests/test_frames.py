@@ -558,3 +558,56 @@ def test_conditions_and_open_questions_are_marked(
     parse = parse_claim(text)
     assert _frame(parse, conditional).conditional
     assert not _frame(parse, asserted).conditional
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "counted"),
+    [
+        ("The plan would raise the number of nurses in the region to 3,100.", 3100, "nurse"),
+        ("The council raised taxes by 2 %.", 2, "tax"),
+        ("The number of cases rose to 300.", 300, "case"),
+    ],
+)
+def test_a_level_or_change_counts_what_the_verb_changes(
+    text: str, value: float, counted: str
+) -> None:
+    assert _figure(parse_claim(text), value).counted == counted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The suspect, aged 45, fled the scene.",
+        "The mayor, 45, resigned on Monday.",
+        "A 45-year-old teacher won the race.",
+        "The winner is 45 years old.",
+    ],
+)
+def test_ages_are_years_of_age(text: str) -> None:
+    (fig,) = parse_claim(text).figures
+    assert (fig.value, fig.unit, fig.counted) == (45, "year", "age")
+
+
+def test_citation_numbers_are_not_figures() -> None:
+    parse = parse_claim("Low-fat diets lost in most trials (14, 15, 16) and cost 3 patients [7].")
+    assert [f.value for f in parse.figures] == [3]
+
+
+def test_a_half_year_is_a_period_not_a_share() -> None:
+    parse = parse_claim("Revenue will grow in the first half of 2015.")
+    assert all(f.unit != "percent" for f in parse.figures)
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("US President Joe Biden said the talks had failed.", "biden"),
+        ("North Korea said the test had succeeded.", "north korea"),
+        ("A trial in the UK found that the drug cut deaths.", "trial"),
+        ("British officials said the port had reopened.", "united kingdom"),
+    ],
+)
+def test_speaker_keys(text: str, speaker: str) -> None:
+    parse = parse_claim(text)
+    content = [f for f in parse.frames if not f.reporting]
+    assert content and content[-1].attribution == speaker
