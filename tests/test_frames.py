@@ -611,3 +611,13 @@ def test_speaker_keys(text: str, speaker: str) -> None:
     parse = parse_claim(text)
     content = [f for f in parse.frames if not f.reporting]
     assert content and content[-1].attribution == speaker
+
+
+def test_sentence_case_only_for_headlines() -> None:
+    headline = "Singer Basically Saves A Fisherman From A Bear"
+    assert fr._sentence_case(headline) == "Singer basically saves a fisherman from a bear"
+    prose = "The European Central Bank and the Asian Development Bank said rates would rise."
+    assert fr._sentence_case(prose) == prose
+    assert fr._sentence_case("Ottawa Says NATO Will Send 300 Medics") == (
+        "Ottawa says NATO will send 300 medics"
+    )
