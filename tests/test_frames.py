@@ -621,3 +621,25 @@ def test_sentence_case_only_for_headlines() -> None:
     assert fr._sentence_case("Ottawa Says NATO Will Send 300 Medics") == (
         "Ottawa says NATO will send 300 medics"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "counted"),
+    [
+        ("The fever kills 30 people per 100,000 each year.", 30, "per 100000", "person"),
+        ("The clinic saw 5 cases a day in June.", 5, "per day", "case"),
+        ("Average income is $40,000 per capita.", 40000, "usd per person", None),
+        ("Turnout rose 3 percentage points.", 3, "percentage point", "turnout"),
+    ],
+)
+def test_rates_and_points_are_their_own_units(
+    text: str, value: float, unit: str, counted: str | None
+) -> None:
+    figures = parse_claim(text).figures
+    assert len(figures) == 1, [f.text for f in figures]
+    assert (figures[0].value, figures[0].unit, figures[0].counted) == (value, unit, counted)
+
+
+def test_a_week_ago_is_not_a_rate() -> None:
+    parse = parse_claim("The 40 troops left a week ago.")
+    assert [(f.value, f.unit) for f in parse.figures] == [(40, None)]
