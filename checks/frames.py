@@ -13,11 +13,18 @@ model"). Each clause becomes a :class:`Frame`:
 * ``modality`` — may, might, could, plans, expected, reportedly …;
 * ``subject`` / ``object`` — content lemmas of the arguments (passives are turned active);
 * ``figures`` — each number with its range, bound, unit, counted noun and *owner* (the entity it
-  belongs to: "Lisbon pledged 2,000 troops" → owner portugal); digits inside names (COVID-19,
-  G7, F-35, 5G, Boeing 737) are not figures; ranges ("95–100 %") are one figure;
+  belongs to: "Lisbon pledged 2,000 troops" → owner portugal), and whether it is a level, a change
+  or a starting value ("rose to 7 %", "rose by 2 %", "from 5 %"); digits inside names (COVID-19,
+  G7, F-35, 5G, Boeing 737) and citation numbers are not figures; ranges ("95–100 %") are one
+  figure; shares ("one in five", "a third of") are percentages; rates ("per 100,000", "a day")
+  and percentage points are units of their own; ages are years of age;
 * ``dates`` — with what they date ("in 2019" after *rise* dates *rise*);
 * ``attribution`` — who said it ("X said that …", "according to Y");
-* ``comparisons`` — ratios and multiples ("50 to every 6", "twice as many").
+* ``comparisons`` — ratios and multiples ("50 to every 6", "twice as many");
+* ``conditional`` — the clause is a condition or an open question ("if …", "whether …").
+
+Headlines in Title Case or capitals are parsed in sentence case (the tagger reads them far
+better); the frames then quote the sentence-cased words.
 
 :func:`parse_claims` parses many texts in batches; :class:`ClaimParse` serialises to compact JSON
 and carries :data:`FRAMES_VERSION` so stored frames can be recomputed when the extractor changes.
@@ -151,6 +158,7 @@ class Figure(_Compact):
         return v if math.isinf(v) else float(f"{v:.10g}")  # compact JSON: 502.5, not 502.4999…
 
     def overlaps(self, other: Figure) -> bool:
+        """Whether the two figures' allowed intervals meet."""
         return self.low <= other.high and other.low <= self.high
 
 
@@ -202,14 +210,17 @@ class ClaimParse(_Compact):
 
     @property
     def current(self) -> bool:
+        """Whether the parse was made by this version of the extractor."""
         return self.version == FRAMES_VERSION
 
     @property
     def figures(self) -> tuple[Figure, ...]:
+        """Every figure of every frame, in order."""
         return tuple(f for fr in self.frames for f in fr.figures)
 
     @property
     def dates(self) -> tuple[FrameDate, ...]:
+        """Every date of every frame, in order."""
         return tuple(d for fr in self.frames for d in fr.dates)
 
     def to_json(self) -> str:
@@ -220,6 +231,7 @@ class ClaimParse(_Compact):
 
     @classmethod
     def from_json(cls, data: str | bytes) -> ClaimParse:
+        """A parse read back from :meth:`to_json` (version 0 when it carries none: stale)."""
         raw = json.loads(data)
         raw.setdefault("version", 0)  # written before versions existed: stale
         return cls.model_validate(raw)
