@@ -255,6 +255,9 @@ class MiniLMEmbedder:
         max_tokens: int = MINILM_MAX_TOKENS,
         batch_size: int = 32,
     ) -> None:
+        # Tokenising is ~1 % of the work: its own thread pool buys nothing and, once used, makes
+        # every later fork (ingest workers) print a warning. Set before the library reads it.
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
