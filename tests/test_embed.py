@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import multiprocessing as mp
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -30,6 +35,7 @@ REF_FIRST8 = [-0.01445, 0.01462, 0.0186, 0.08467, 0.07153, -0.02003, -0.02702, -
 # The int8 model differs from the fp32 reference by at most ~0.006 in any component (measured).
 INT8_ATOL = 0.008
 
+_ROOT = Path(__file__).resolve().parents[1]
 _HAVE_MINILM = all(
     importlib.util.find_spec(m) is not None
     for m in ("onnxruntime", "tokenizers", embed.MINILM_PACKAGE)
@@ -48,6 +54,20 @@ def test_hash_embedder_is_deterministic_across_instances() -> None:
     a = HashEmbedder().embed(texts)
     b = HashEmbedder().embed(list(reversed(texts)))[::-1]
     assert np.array_equal(a, b)
+
+
+def test_hash_embedder_gives_the_same_vector_in_another_process() -> None:
+    text = "Inflation rose to 5 percent in May."
+    code = (
+        "from checks.embed import HashEmbedder; import sys; "
+        f"sys.stdout.buffer.write(HashEmbedder().embed([{text!r}]).tobytes())"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, check=True, env=env, cwd=_ROOT
+    )
+    there = np.frombuffer(done.stdout, dtype=np.float32)
+    assert np.array_equal(there, HashEmbedder().embed([text])[0])
 
 
 def test_hash_embedder_rows_are_unit_length_float32_of_its_dim() -> None:
@@ -120,6 +140,21 @@ def test_get_embedder_reads_the_environment_and_caches(monkeypatch: pytest.Monke
     first = get_embedder()
     assert isinstance(first, HashEmbedder)
     assert get_embedder() is first
+
+
+def _child_gets_its_own(parent_id: int, q: Any) -> None:
+    q.put(id(get_embedder("hash")) != parent_id)
+
+
+def test_get_embedder_builds_a_new_one_in_a_forked_child() -> None:
+    parent = get_embedder("hash")
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=_child_gets_its_own, args=(id(parent), q))
+    p.start()
+    fresh = q.get(timeout=30)
+    p.join(timeout=30)
+    assert fresh is True
 
 
 def test_get_embedder_rejects_an_unknown_name() -> None:
