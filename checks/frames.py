@@ -99,6 +99,7 @@ _MODEL_SHA256 = {
     "vocab/lookups.bin": "fce9c883c56165f29573cc938c2a1c9d417ac61bd8f56b671dd5f7996de70682",
 }
 _EXCLUDED = ("ner", "senter")  # entities come from the lexicon; sentences from the parser
+_MAX_CHARS = 10_000  # a claim is at most a few sentences; longer text is cut, never refused
 
 
 class ParserUnavailable(CheckError):
@@ -307,7 +308,9 @@ def parse_claims(texts: Sequence[str], *, batch_size: int = 64) -> list[ClaimPar
         return []
     nlp = load_parser()
     with _LOCK:  # a spaCy pipeline is not documented as thread-safe
-        docs = list(nlp.pipe((_sentence_case(t) for t in texts), batch_size=batch_size))
+        docs = list(
+            nlp.pipe((_sentence_case(t[:_MAX_CHARS]) for t in texts), batch_size=batch_size)
+        )
     return [_claim_parse(doc) for doc in docs]
 
 

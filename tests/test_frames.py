@@ -668,3 +668,8 @@ def test_a_negated_future_and_a_measured_change() -> None:
 def test_short_measures(text: str, unit: str, bound: str) -> None:
     (fig,) = parse_claim(text).figures
     assert (fig.unit, fig.bound.value) == (unit, bound)
+
+
+def test_very_long_text_is_cut_not_refused() -> None:
+    parse = parse_claim("The city closed 3 schools. " * 2000)
+    assert 0 < len(parse.frames) < 2000
