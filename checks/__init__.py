@@ -1,0 +1,1 @@
+"""Crosscheck's engine: claims, retrieval, stance, verdicts, sources and storage."""

@@ -23,11 +23,14 @@ __all__ = ["CopyReport", "copy_store"]
 
 @dataclass
 class CopyReport:
+    """Per table: rows in the source, rows added, rows in the destination."""
+
     tables: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # src, new, dst
     differing: dict[str, int] = field(default_factory=dict)  # rows whose key holds other data
 
     @property
     def mismatched(self) -> list[str]:
+        """Tables whose copy is short or holds other rows under the same keys."""
         out = [t for t, (src, _new, dst) in self.tables.items() if dst < src]
         out += [f"{t} ({n} row(s) differ)" for t, n in self.differing.items() if n]
         return out

@@ -88,7 +88,8 @@ class Embedder(Protocol):
 def quantize_int8(v: np.ndarray) -> bytes:
     """A unit-length vector as ``dim`` signed bytes (fixed scale: component × 127, rounded)."""
     a = np.asarray(v, dtype=np.float32).reshape(-1)
-    return np.clip(np.rint(a * INT8_SCALE), -127, 127).astype(np.int8).tobytes()
+    q: np.ndarray = np.clip(np.rint(a * INT8_SCALE), -127, 127).astype(np.int8)
+    return q.tobytes()
 
 
 def dequantize_int8(b: bytes, *, normalise: bool = True) -> np.ndarray:
@@ -104,7 +105,8 @@ def dequantize_int8(b: bytes, *, normalise: bool = True) -> np.ndarray:
 def quantize_int8_many(m: np.ndarray) -> np.ndarray:
     """Rows of unit vectors as an int8 matrix of the same shape (scale as :func:`quantize_int8`)."""
     a = np.asarray(m, dtype=np.float32)
-    return np.clip(np.rint(a * INT8_SCALE), -127, 127).astype(np.int8)
+    q: np.ndarray = np.clip(np.rint(a * INT8_SCALE), -127, 127).astype(np.int8)
+    return q
 
 
 def dequantize_int8_many(m: np.ndarray, *, normalise: bool = True) -> np.ndarray:
@@ -178,6 +180,7 @@ class HashEmbedder:
             out[i] += sign * weight
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length vectors of ``texts``, one row each."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             self._one(text, out[row])
@@ -320,9 +323,11 @@ class MiniLMEmbedder:
         hidden = self._session.run(["last_hidden_state"], feeds)[0]
         m = mask[:, :, None].astype(np.float32)
         pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
-        return pooled.astype(np.float32)
+        out: np.ndarray = pooled.astype(np.float32)
+        return out
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length vectors of ``texts``, one row each (mean-pooled)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not len(texts):
             return out

@@ -85,6 +85,7 @@ class BackgroundEmbedder:
         self._thread = threading.Thread(target=self._run, name="crosscheck-embed", daemon=True)
 
     def start(self) -> None:
+        """Start the background thread."""
         self._thread.start()
 
     def wake(self) -> None:
@@ -92,12 +93,14 @@ class BackgroundEmbedder:
         self._wake.set()
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Ask the thread to stop and wait up to ``timeout`` seconds for it."""
         self._stop.set()
         self._wake.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
     def alive(self) -> bool:
+        """Whether the thread is still running."""
         return self._thread.is_alive()
 
     def _run(self) -> None:

@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class CheckEvent:
+    """One finished check, for metrics."""
+
     check_id: str
     surface: str  # cli, slash, menu, watch, api
     verdict: str
@@ -27,6 +29,8 @@ class CheckEvent:
 
 @dataclass(frozen=True, slots=True)
 class IngestEvent:
+    """One source ingested, for metrics."""
+
     source: str
     added: int
     claims: int
@@ -36,6 +40,8 @@ class IngestEvent:
 
 @dataclass(frozen=True, slots=True)
 class FetchEvent:
+    """One HTTP fetch, for metrics."""
+
     host: str
     seconds: float
     status: int | None  # None when no response arrived
@@ -43,16 +49,26 @@ class FetchEvent:
 
 
 class Subscriber(Protocol):
-    def on_check(self, event: CheckEvent) -> None: ...
-    def on_ingest(self, event: IngestEvent) -> None: ...
-    def on_fetch(self, event: FetchEvent) -> None: ...
+    """Something that listens to events (the metrics of bot/web.py)."""
+
+    def on_check(self, event: CheckEvent) -> None:
+        """A check finished."""
+
+    def on_ingest(self, event: IngestEvent) -> None:
+        """A source was ingested."""
+
+    def on_fetch(self, event: FetchEvent) -> None:
+        """A fetch finished."""
 
 
 @dataclass
 class Events:
+    """Where the engine reports what it did; a failing subscriber is logged, never raised."""
+
     subscribers: list[Subscriber] = field(default_factory=list)
 
     def subscribe(self, subscriber: Subscriber) -> None:
+        """Send the events to ``subscriber`` too."""
         self.subscribers.append(subscriber)
 
     def _emit(self, name: str, event: object) -> None:
@@ -63,10 +79,13 @@ class Events:
                 log.exception("event subscriber %r failed on %s", s, name)
 
     def check(self, event: CheckEvent) -> None:
+        """Report a finished check."""
         self._emit("on_check", event)
 
     def ingest(self, event: IngestEvent) -> None:
+        """Report an ingested source."""
         self._emit("on_ingest", event)
 
     def fetch(self, event: FetchEvent) -> None:
+        """Report a finished fetch."""
         self._emit("on_fetch", event)

@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Page:
+    """An HTML page's article: its title, text, date and canonical URL."""
+
     title: str
     text: str
     published: date | None

@@ -457,6 +457,7 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the connections."""
         await self._client.aclose()
 
     async def get(

@@ -62,6 +62,8 @@ CpuPool = Callable[[], Executor | None]  # worker processes for splitting, when 
 
 @dataclass
 class SourceReport:
+    """What ingesting one source did."""
+
     name: str
     seen: int = 0
     added: int = 0
@@ -73,23 +75,29 @@ class SourceReport:
 
     @property
     def ok(self) -> bool:
+        """Whether the source was ingested without any error."""
         return not self.errors
 
 
 @dataclass
 class IngestReport:
+    """What one ingest run did, source by source."""
+
     sources: list[SourceReport] = field(default_factory=list)
 
     @property
     def added(self) -> int:
+        """New articles stored."""
         return sum(s.added for s in self.sources)
 
     @property
     def claims(self) -> int:
+        """New claims stored."""
         return sum(s.claims for s in self.sources)
 
     @property
     def errors(self) -> list[str]:
+        """Every error, prefixed with its source's name."""
         return [f"{s.name}: {e}" for s in self.sources for e in s.errors]
 
 
@@ -104,27 +112,32 @@ class Lease:
         self._renewed: dict[str, float] = {}
 
     def take(self, source: str) -> bool:
+        """Take the lease on ``source``; False while another worker holds it."""
         ok = self.store.lease_source(source, self.holder, self.ttl_s)
         if ok:
             self._renewed[source] = time.monotonic()
         return ok
 
     def keep(self, source: str) -> bool:
+        """Renew the lease when a third of it has passed; False if it was lost."""
         if time.monotonic() - self._renewed.get(source, 0.0) < self.ttl_s / 3:
             return True
         return self.take(source)
 
     def release(self, source: str) -> None:
+        """Give the lease on ``source`` back."""
         self._renewed.pop(source, None)
         self.store.release_source(source, self.holder)
 
 
 def content_hash(title: str, text: str) -> str:
+    """What identifies an article's content: its title and text, spacing aside."""
     normal = " ".join(title.split()) + "\n" + " ".join(text.split())
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
 
 def fetch_settings(cfg: FetchConfig) -> FetchSettings:
+    """The HTTP client's limits from the sources file's ``fetch`` section."""
     base = FetchSettings()
     return FetchSettings(
         connect_timeout=min(base.connect_timeout, cfg.timeout),
@@ -140,6 +153,7 @@ def fetch_settings(cfg: FetchConfig) -> FetchSettings:
 
 
 def is_due(cfg: SourceConfig, last_success: datetime | None, now: datetime) -> bool:
+    """Whether a source is due for ingestion (its refresh interval has passed)."""
     return last_success is None or now - last_success >= timedelta(minutes=cfg.refresh_minutes)
 
 

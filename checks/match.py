@@ -42,6 +42,8 @@ class MatchSettings:
 
 @dataclass(frozen=True, slots=True)
 class Scored:
+    """A candidate with its relevance and its rank in one query."""
+
     candidate: Candidate
     relevance: float  # absolute, in [0, 1]
     rank_score: float  # for ordering within one query

@@ -75,9 +75,11 @@ class Quantity(_Value):
     high: float
 
     def overlaps(self, other: Quantity) -> bool:
+        """Whether the two figures' intervals share any value."""
         return self.low <= other.high and other.low <= self.high
 
     def display(self) -> str:
+        """The figure as written."""
         return self.text
 
 
@@ -104,6 +106,7 @@ class ClaimFeatures(_Value):
 
     @property
     def all_entities(self) -> tuple[str, ...]:
+        """The sentence's entities, then its article title's."""
         return self.entities + tuple(t for t in self.topic if t not in self.entities)
 
 
@@ -201,12 +204,16 @@ class Claim(BaseModel):
 
 
 class Stance(StrEnum):
+    """What one stored claim does to the checked one."""
+
     AGREES = "agrees"
     CONFLICTS = "conflicts"
     RELATED = "related"
 
 
 class Verdict(StrEnum):
+    """The answer to a check, across sources."""
+
     SUPPORTED = "supported"
     DISPUTED = "disputed"
     MIXED = "mixed"
@@ -214,10 +221,13 @@ class Verdict(StrEnum):
 
     @property
     def label(self) -> str:
+        """The verdict as shown to people."""
         return self.value.capitalize()
 
 
 class NoteKind(StrEnum):
+    """What a stance note is about."""
+
     QUANTITY = "quantity"
     DATE = "date"
     POLARITY = "polarity"
@@ -248,6 +258,7 @@ class Citation(_Value):
 
     @property
     def weight_class(self) -> str:
+        """The citation's source weight in words: high, medium or low."""
         if self.weight >= 0.75:
             return "high"
         if self.weight >= 0.4:
@@ -278,9 +289,11 @@ class SourceVoice(_Value):
 
     @property
     def weight_class(self) -> str:
+        """The source's weight in words: high, medium or low."""
         return "high" if self.weight >= 0.75 else "medium" if self.weight >= 0.4 else "low"
 
     def label(self) -> str:
+        """The source's name with its rating or what it says."""
         extra = (
             f"rated “{self.rating}”" if self.rating else f"says {self.says}" if self.says else ""
         )
@@ -308,6 +321,7 @@ class CheckResult(_Value):
         return " · ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
+        """The stable machine-readable shape of the answer (CLI --json, HTTP API)."""
         return {
             "claim": self.claim,
             "verdict": self.verdict.value,
@@ -370,6 +384,7 @@ class LinkCheckResult(_Value):
     known_source: str | None = None  # the source that already stored this article
 
     def summary(self) -> str:
+        """How many claims were checked, by verdict."""
         counts: dict[Verdict, int] = {}
         for c in self.claims:
             counts[c.verdict] = counts.get(c.verdict, 0) + 1
@@ -377,6 +392,7 @@ class LinkCheckResult(_Value):
         return f"{len(self.claims)} claim(s) checked: " + ", ".join(parts) if parts else "no claims"
 
     def to_json(self) -> dict[str, Any]:
+        """The stable machine-readable shape of the link's answer."""
         return {
             "url": self.url,
             "title": self.title,
@@ -418,6 +434,8 @@ class StoredAnswer(BaseModel):
 
 
 class ReviewState(StrEnum):
+    """Where an item is in the review queue."""
+
     OPEN = "open"
     IN_REVIEW = "in_review"
     RESOLVED = "resolved"
@@ -425,6 +443,8 @@ class ReviewState(StrEnum):
 
 
 class ReviewAction(StrEnum):
+    """What happened to an item (decisions, and askings recorded in its audit)."""
+
     CREATE = "create"
     ASSIGN = "assign"
     CONFIRM = "confirm"
@@ -473,6 +493,7 @@ class ReviewItem(BaseModel):
 
     @property
     def pending(self) -> bool:
+        """Whether the item still waits for a decision."""
         return self.state in (ReviewState.OPEN, ReviewState.IN_REVIEW)
 
 

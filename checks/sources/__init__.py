@@ -1,0 +1,1 @@
+"""Sources: the sources.yaml schema and one module per kind of source."""

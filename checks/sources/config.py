@@ -144,6 +144,7 @@ class PageSource(_Base):
         return self
 
     def all_urls(self) -> list[str]:
+        """The pages to read, each once."""
         return ([self.url] if self.url else []) + [u for u in self.urls if u != self.url]
 
 
@@ -171,6 +172,7 @@ class ClaimReviewSource(_Base):
         return self
 
     def all_urls(self) -> list[str]:
+        """The sitemaps to read, each once."""
         return ([self.url] if self.url else []) + [u for u in self.urls if u != self.url]
 
 
@@ -185,6 +187,7 @@ class FactCheckApiSource(_Base):
     cache_minutes: int = Field(default=24 * 60, ge=0, le=60 * 24 * 30)
 
     def key(self) -> str | None:
+        """The API key, from its environment variable when one is named."""
         if self.api_key_env:
             return os.environ.get(self.api_key_env) or self.api_key
         return self.api_key
@@ -224,6 +227,8 @@ class CheckConfig(BaseModel):
 
 
 class SourcesFile(BaseModel):
+    """A whole sources.yaml: the sources, fetch limits and check settings."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     sources: list[SourceConfig] = Field(default_factory=list)
@@ -232,6 +237,7 @@ class SourcesFile(BaseModel):
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     def enabled(self) -> list[SourceConfig]:
+        """The sources not switched off."""
         return [s for s in self.sources if s.enabled]
 
     def resolve(self, path: Path) -> Path:

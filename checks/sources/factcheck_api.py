@@ -28,6 +28,7 @@ __all__ = ["normalise_query", "search_factchecks"]
 
 
 def normalise_query(text: str) -> str:
+    """The cache key of a claim asked to an API."""
     return " ".join(text.lower().split())[:300]
 
 

@@ -33,6 +33,8 @@ MAX_CHILD_SITEMAPS = 5
 
 @dataclass(frozen=True)
 class WebContext:
+    """What web sources need while ingesting: the HTTP client and the store."""
+
     fetcher: Fetcher
     store: Store
 

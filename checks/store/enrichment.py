@@ -97,6 +97,7 @@ class EnrichmentMixin:
         return str(rows[0]["value"]) if rows else None
 
     def vector_count(self) -> int:
+        """How many claims have a vector."""
         rows = self._read("SELECT count(*) AS n FROM claim_vectors")
         return int(rows[0]["n"])
 

@@ -213,6 +213,7 @@ _EXACT_BELOW = 50_000  # stores smaller than this are counted exactly
 
 
 def is_postgres_dsn(value: str) -> bool:
+    """Whether a ``--db`` value is a PostgreSQL DSN rather than a file path."""
     return value.startswith(("postgresql://", "postgres://"))
 
 
@@ -364,10 +365,12 @@ class PostgresStore(EnrichmentMixin, SQLStore):
                 )
 
     def schema_version(self) -> int:
+        """The schema version this database was migrated to."""
         row = self._read("SELECT value FROM crosscheck_meta WHERE key = 'schema_version'")
         return int(row[0]["value"]) if row else 0
 
     def close(self) -> None:
+        """Close the connection pool."""
         self._pool.close()
 
     def drop_schema(self) -> None:
@@ -394,6 +397,7 @@ class PostgresStore(EnrichmentMixin, SQLStore):
     def search(
         self, terms: list[str], *, limit: int, exclude_sources: Sequence[str] = ()
     ) -> list[Candidate]:
+        """Claims matching any of ``terms`` by PostgreSQL full-text search, best first."""
         if not terms:
             return []
         query = " || ".join("plainto_tsquery('english', ?)" for _ in terms)
@@ -496,6 +500,7 @@ class PostgresStore(EnrichmentMixin, SQLStore):
     def nearest(
         self, model: str, vector: np.ndarray, k: int, *, exclude_sources: Sequence[str] = ()
     ) -> list[Candidate]:
+        """The ``k`` claims whose vectors are closest to ``vector`` (HNSW, cosine)."""
         if k <= 0 or self.vector_model() != model:
             return []
         exclude = list(exclude_sources)
@@ -522,6 +527,7 @@ class PostgresStore(EnrichmentMixin, SQLStore):
         return [replace(_candidate(r), cosine=float(r["cosine"])) for r in rows]
 
     def cosines(self, model: str, vector: np.ndarray, claim_ids: Sequence[int]) -> dict[int, float]:
+        """The cosine of ``vector`` with each listed claim's vector."""
         ids = list(dict.fromkeys(int(i) for i in claim_ids))
         if not ids or self.vector_model() != model:
             return {}
@@ -533,9 +539,11 @@ class PostgresStore(EnrichmentMixin, SQLStore):
         return {int(r["claim_id"]): float(r["cosine"]) for r in rows}
 
     def claim_count(self) -> int:
+        """How many claims are stored."""
         return int(self._read("SELECT count(*) AS n FROM claims")[0]["n"])
 
     def approx_claim_count(self) -> int:
+        """The planner's estimate of the claim count (exact when small)."""
         rows = self._read(
             "SELECT reltuples::bigint AS n FROM pg_class WHERE oid = to_regclass('claims')"
         )

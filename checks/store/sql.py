@@ -57,23 +57,38 @@ class DuplicateRow(StoreError):
 
 
 class Row(Protocol):
+    """A result row: columns by name (sqlite3.Row, psycopg's dict rows)."""
+
     def __getitem__(self, key: str) -> Any: ...
-    def keys(self) -> Any: ...
+    def keys(self) -> Any:
+        """The row's column names."""
 
 
 class Cursor(Protocol):
+    """What the shared SQL reads from an executed statement."""
+
     rowcount: int
 
-    def fetchone(self) -> Any: ...
-    def fetchall(self) -> list[Any]: ...
+    def fetchone(self) -> Any:
+        """The next row, or None."""
+
+    def fetchall(self) -> list[Any]:
+        """The remaining rows."""
 
 
 class Tx(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
-    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> Any: ...
+    """A transaction the shared SQL runs statements in (``?`` parameters)."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any:
+        """Run one statement."""
+
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> Any:
+        """Run one statement for each parameter row."""
 
 
 class SQLStore(ABC):
+    """The Store methods both SQL stores share; see checks.store.base.Store for the contract."""
+
     path: str
 
     @abstractmethod
@@ -85,11 +100,13 @@ class SQLStore(ABC):
         """Rows of one read-only query."""
 
     @abstractmethod
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Close the connections."""
 
     # ------------------------------------------------------------------ writes
 
     def sync_sources(self, sources: list[Source]) -> None:
+        """Record the configured sources (name, kind, weight)."""
         with self._tx() as db:
             for s in sources:
                 db.execute(
@@ -100,6 +117,7 @@ class SQLStore(ABC):
                 )
 
     def record_ingest(self, source: str, *, error: str | None, at: datetime) -> None:
+        """Note an ingest attempt: success when ``error`` is None."""
         stamp = at.isoformat(timespec="seconds")
         with self._tx() as db:
             db.execute(
@@ -119,6 +137,7 @@ class SQLStore(ABC):
                 )
 
     def has_article(self, source: str, canonical_url: str, content_hash: str) -> bool:
+        """Whether this source already stored this article with this content."""
         rows = self._read(
             "SELECT 1 FROM articles WHERE source = ? AND (content_hash = ? OR "
             "(canonical_url = ? AND content_hash = ?)) LIMIT 1",
@@ -127,6 +146,7 @@ class SQLStore(ABC):
         return bool(rows)
 
     def add_article(self, article: Article, claims: list[Claim]) -> AddResult:
+        """Store an article and its claims in one transaction; idempotent."""
         try:
             return self._add_article(article, claims)
         except DuplicateRow:  # a concurrent writer stored it first: nothing new to add
@@ -194,6 +214,7 @@ class SQLStore(ABC):
     # ------------------------------------------------------------------ reads
 
     def find_article(self, url: str, source: str | None = None) -> StoredArticle | None:
+        """The stored article whose URL or canonical URL is ``url``."""
         where = "(canonical_url = ? OR url = ?)" + (" AND source = ?" if source else "")
         params = (url, url, source) if source else (url, url)
         rows = self._read(
@@ -207,10 +228,12 @@ class SQLStore(ABC):
         return StoredArticle(r["id"], r["source"], r["url"], r["canonical_url"], r["title"])
 
     def get_validators(self, url: str) -> tuple[str | None, str | None]:
+        """The (ETag, Last-Modified) last seen for ``url``."""
         rows = self._read("SELECT etag, last_modified FROM http_cache WHERE url = ?", (url,))
         return (rows[0]["etag"], rows[0]["last_modified"]) if rows else (None, None)
 
     def set_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Keep the validators a response for ``url`` came with."""
         with self._tx() as db:
             db.execute(
                 "INSERT INTO http_cache (url, etag, last_modified, checked_at) VALUES (?, ?, ?, ?) "
@@ -220,12 +243,14 @@ class SQLStore(ABC):
             )
 
     def api_cached_at(self, source: str, query: str) -> datetime | None:
+        """When a fact-check API was last asked ``query``."""
         rows = self._read(
             "SELECT fetched_at FROM api_cache WHERE source = ? AND query = ?", (source, query)
         )
         return _dt(rows[0]["fetched_at"]) if rows else None
 
     def api_cache_put(self, source: str, query: str, at: datetime) -> None:
+        """Note that a fact-check API was asked ``query``."""
         with self._tx() as db:
             db.execute(
                 "INSERT INTO api_cache (source, query, fetched_at) VALUES (?, ?, ?) "
@@ -236,10 +261,12 @@ class SQLStore(ABC):
     # ------------------------------------------------------------------ servers and answers
 
     def get_guild(self, guild_id: int) -> GuildConfig:
+        """A server's settings (defaults when none are stored)."""
         rows = self._read("SELECT data FROM guild_settings WHERE guild_id = ?", (guild_id,))
         return GuildConfig.model_validate_json(rows[0]["data"]) if rows else GuildConfig()
 
     def put_guild(self, guild_id: int, config: GuildConfig) -> None:
+        """Replace a server's settings."""
         with self._tx() as db:
             db.execute(
                 "INSERT INTO guild_settings (guild_id, data, updated_at) VALUES (?, ?, ?) "
@@ -259,6 +286,7 @@ class SQLStore(ABC):
         verdict: str,
         result: dict[str, Any],
     ) -> int:
+        """Keep an answer; its id."""
         with self._tx() as db:
             cur = db.execute(
                 "INSERT INTO answers (guild_id, channel_id, user_id, surface, claim, verdict, "
@@ -277,10 +305,12 @@ class SQLStore(ABC):
             return int(cur.fetchone()["id"])
 
     def set_answer_message(self, answer_id: int, message_id: int) -> None:
+        """Note the message an answer was posted as."""
         with self._tx() as db:
             db.execute("UPDATE answers SET message_id = ? WHERE id = ?", (message_id, answer_id))
 
     def get_answer(self, answer_id: int) -> StoredAnswer | None:
+        """A kept answer (None when unknown)."""
         rows = self._read("SELECT * FROM answers WHERE id = ?", (answer_id,))
         if not rows:
             return None
@@ -288,6 +318,7 @@ class SQLStore(ABC):
         return StoredAnswer.model_validate({**_fields(r), "result": json.loads(r["result"])})
 
     def add_dispute(self, answer_id: int, user_id: int | None, reason: str) -> int:
+        """Keep a member's dispute of an answer; its id."""
         with self._tx() as db:
             cur = db.execute(
                 "INSERT INTO disputes (answer_id, user_id, reason, created_at) "
@@ -297,12 +328,14 @@ class SQLStore(ABC):
             return int(cur.fetchone()["id"])
 
     def disputes_for(self, answer_id: int) -> list[tuple[int | None, str]]:
+        """The (user id, reason) of each dispute of an answer, oldest first."""
         rows = self._read(
             "SELECT user_id, reason FROM disputes WHERE answer_id = ? ORDER BY id", (answer_id,)
         )
         return [(r["user_id"], r["reason"]) for r in rows]
 
     def remove_article(self, source: str, canonical_url: str) -> bool:
+        """Delete one article and its claims; False when there was none."""
         with self._tx() as db:
             row = db.execute(
                 "SELECT id FROM articles WHERE source = ? AND canonical_url = ?",
@@ -410,12 +443,14 @@ class SQLStore(ABC):
         return item, created
 
     def review_get(self, item_id: int) -> ReviewItem | None:
+        """One review item (None when unknown)."""
         rows = self._read("SELECT * FROM review_items WHERE id = ?", (item_id,))
         return _review_item(rows[0]) if rows else None
 
     def review_list(
         self, *, guild_id: int | None = None, states: Sequence[str] = (), limit: int = 50
     ) -> list[ReviewItem]:
+        """Review items, newest first, filtered by server and states."""
         where: list[str] = []
         params: list[object] = []
         if guild_id is not None:
@@ -471,6 +506,7 @@ class SQLStore(ABC):
     def review_set_post(
         self, item_id: int, *, channel_id: int | None, message_id: int | None, version: int
     ) -> None:
+        """Note where an item's card is, for the version it shows."""
         with self._tx() as db:
             db.execute(
                 "UPDATE review_items SET post_channel_id = ?, post_message_id = ?, "
@@ -479,6 +515,7 @@ class SQLStore(ABC):
             )
 
     def review_audit(self, item_id: int) -> list[AuditEntry]:
+        """An item's history, oldest first."""
         rows = self._read("SELECT * FROM review_audit WHERE item_id = ? ORDER BY id", (item_id,))
         return [
             AuditEntry.model_validate({**_fields(r), "detail": json.loads(r["detail"])})
@@ -486,6 +523,7 @@ class SQLStore(ABC):
         ]
 
     def review_asks(self, item_id: int) -> list[ReviewAsk]:
+        """Where an item's claim was asked, oldest first."""
         rows = self._read("SELECT * FROM review_asks WHERE item_id = ? ORDER BY id", (item_id,))
         return [ReviewAsk.model_validate(_fields(r)) for r in rows]
 
@@ -498,9 +536,10 @@ class SQLStore(ABC):
                 "(followup_message_id IS NULL OR (? != 0 AND followup_message_id = 0))",
                 (message_id, ask_id, message_id),
             )
-            return cur.rowcount == 1
+            return bool(cur.rowcount == 1)
 
     def review_stats(self, guild_id: int | None = None) -> dict[str, Any]:
+        """Items by state and the oldest pending item's creation time."""
         where = "WHERE guild_id = ?" if guild_id is not None else ""
         params: tuple[object, ...] = (guild_id,) if guild_id is not None else ()
         counts = {
@@ -518,6 +557,7 @@ class SQLStore(ABC):
         return {"counts": counts, "oldest_pending": _dt(oldest)}
 
     def source_status(self) -> list[SourceStatus]:
+        """Every source the store knows, with counts and ingest health."""
         rows = self._read(
             """
             SELECT s.name, s.kind, s.weight, s.last_ingest, s.last_success, s.last_error,
@@ -559,10 +599,12 @@ class SQLStore(ABC):
         return row is not None and row["holder"] == holder
 
     def last_success(self, source: str) -> datetime | None:
+        """When the source was last ingested without error."""
         rows = self._read("SELECT last_success FROM sources WHERE name = ?", (source,))
         return _dt(rows[0]["last_success"]) if rows else None
 
     def release_source(self, source: str, holder: str) -> None:
+        """End ``holder``'s lease on a source."""
         with self._tx() as db:
             db.execute(
                 "DELETE FROM source_leases WHERE source = ? AND holder = ?", (source, holder)
@@ -633,6 +675,7 @@ class SQLStore(ABC):
         return found
 
     def table_count(self, table: str) -> int:
+        """How many rows ``table`` holds."""
         return int(self._read(f"SELECT count(*) AS n FROM {_table(table)}")[0]["n"])
 
 

@@ -412,6 +412,7 @@ class SQLiteStore(EnrichmentMixin, SQLStore):
                 db.execute(f"PRAGMA user_version = {target}")
 
     def close(self) -> None:
+        """Save the vector index and close the connection."""
         with self._lock:
             self._vectors.save()
             self._db.close()
@@ -421,6 +422,7 @@ class SQLiteStore(EnrichmentMixin, SQLStore):
     def search(
         self, terms: list[str], *, limit: int, exclude_sources: Sequence[str] = ()
     ) -> list[Candidate]:
+        """Claims matching any of ``terms`` by FTS5 BM25, best first."""
         if not terms:
             return []
         query = " OR ".join(_fts_phrase(t) for t in terms)
@@ -511,6 +513,7 @@ class SQLiteStore(EnrichmentMixin, SQLStore):
         )
 
     def put_vectors(self, model: str, items: Sequence[tuple[int, np.ndarray]]) -> int:
+        """Store claims' vectors (replacing older ones); how many were stored."""
         n = super().put_vectors(model, items)
         if n and not self.read_only:
             self._vectors.sync(self._read)  # the graph (and its file) follow the writer
@@ -519,6 +522,7 @@ class SQLiteStore(EnrichmentMixin, SQLStore):
     def nearest(
         self, model: str, vector: np.ndarray, k: int, *, exclude_sources: Sequence[str] = ()
     ) -> list[Candidate]:
+        """The ``k`` claims whose vectors are closest to ``vector``."""
         if k <= 0 or self.vector_model() != model:
             return []
         exclude = list(exclude_sources)
@@ -546,6 +550,7 @@ class SQLiteStore(EnrichmentMixin, SQLStore):
         return found[:k]
 
     def cosines(self, model: str, vector: np.ndarray, claim_ids: Sequence[int]) -> dict[int, float]:
+        """The cosine of ``vector`` with each listed claim's vector."""
         ids = list(dict.fromkeys(int(i) for i in claim_ids))
         if not ids or self.vector_model() != model:
             return {}
@@ -564,6 +569,7 @@ class SQLiteStore(EnrichmentMixin, SQLStore):
         return {int(r["claim_id"]): float(s) for r, s in zip(rows, sims, strict=True)}
 
     def claim_count(self) -> int:
+        """How many claims are stored."""
         return int(self._read("SELECT count(*) FROM claims")[0][0])
 
     def approx_claim_count(self) -> int:

@@ -44,13 +44,15 @@ Read = Callable[[str, Sequence[Any]], list[Any]]
 
 
 def new_epoch() -> str:
+    """A fresh random name for a generation of the vector index."""
     return secrets.token_hex(8)
 
 
 def to_int8(vectors: np.ndarray) -> np.ndarray:
     """Unit vectors as int8 rows (component × 127, rounded): 384 bytes for MiniLM."""
     a = np.asarray(vectors, dtype=np.float32)
-    return np.clip(np.rint(a * 127.0), -127, 127).astype(np.int8)
+    q: np.ndarray = np.clip(np.rint(a * 127.0), -127, 127).astype(np.int8)
+    return q
 
 
 class VectorIndex:
@@ -174,6 +176,7 @@ class VectorIndex:
                 log.warning("could not save the vector index in %s: %s", self.folder, exc)
 
     def size(self) -> int:
+        """How many vectors the index holds."""
         with self._lock:
             return 0 if self._index is None else len(self._index)
 
