@@ -103,8 +103,9 @@ def content_terms(text: str) -> list[str]:
 
 # --------------------------------------------------------------------------- boilerplate
 
-_BOILERPLATE = re.compile(
-    r"""
+# The larger patterns of this module are compiled on first use (functools.cache'd getters): a
+# process that never splits an article or reads a figure does not pay for them at import.
+_BOILERPLATE = r"""
     ©|\(c\)\s*\d{4}|\bcopyright\b|all\ rights\ reserved|terms\ of\ (use|service)
     |privacy\ policy|cookie\ (policy|settings)|use\ of\ this\ site|this\ material\ may\ not
     |\bsign\ (in|up)\b|\blog\ ?in\b|create\ an?\ (free\ )?account|\bsubscribe\b|newsletter
@@ -114,9 +115,14 @@ _BOILERPLATE = re.compile(
     |\b(ap|afp|reuters|epa)\ photo\b|pool\ via|\bfile\ photo\b
     |^\s*(reporting|editing|written|additional\ reporting)\ by\ \S
     |^\s*(updated|published|posted)\s*:?\s+\w+\ \d
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
+    """
+
+
+@functools.cache
+def _boilerplate() -> re.Pattern[str]:
+    return re.compile(_BOILERPLATE, re.IGNORECASE | re.VERBOSE)
+
+
 _NOT_A_NAME = "|".join(
     w.capitalize() for w in (*lx.WEEKDAYS, *(m for m in lx.MONTHS if len(m) > 3))
 )
@@ -127,7 +133,7 @@ _BYLINE = re.compile(
 
 def is_boilerplate(line: str) -> bool:
     """True for page furniture: copyright/terms lines, sign-in prompts, credits, bylines."""
-    return bool(_BOILERPLATE.search(line) or _BYLINE.match(line))
+    return bool(_boilerplate().search(line) or _BYLINE.match(line))
 
 
 def _is_heading_or_caption(line: str) -> bool:
@@ -233,8 +239,7 @@ _VAGUE = "|".join(sorted((re.escape(v) for v in lx.VAGUE_AMOUNTS), key=len, reve
 _VAGUE_PL = "|".join(sorted((re.escape(v) for v in lx.VAGUE_PLURALS), key=len, reverse=True))
 _CURRENCY = "|".join(re.escape(c) for c in lx.CURRENCY_SYMBOLS)
 
-_QUANTITY = re.compile(
-    rf"""
+_QUANTITY = rf"""
     (?:(?P<bound>{_BOUND})\s+)?
     (?:
         (?P<vaguepl>{_VAGUE_PL})\s+of\b
@@ -244,9 +249,14 @@ _QUANTITY = re.compile(
         (?:[\s-]?(?P<scale>{_SCALE}|k|m|bn|b|tn)\b)?
         (?P<pct>\s?%|\s?per\s?cent\b|\s?percent\b)?
     )
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
+    """
+
+
+@functools.cache
+def _quantity() -> re.Pattern[str]:
+    return re.compile(_QUANTITY, re.IGNORECASE | re.VERBOSE)
+
+
 _UNIT_WORD = re.compile(r"[\s-]+(?:of\s+)?([A-Za-z][A-Za-z'’-]*)")
 _UNIT_STOP = lx.STOPWORDS | lx.NEGATORS | {"per", "each", "every", "a", "an", "the", "more"}
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
@@ -330,7 +340,7 @@ def quantities(text: str, date_spans: list[tuple[int, int]] | None = None) -> li
         return []  # most sentences hold no figure: skip the full pattern
     spans = date_spans or []
     found: list[Quantity] = []
-    for m in _QUANTITY.finditer(text):
+    for m in _quantity().finditer(text):
         if not m.group(0).strip() or any(
             s <= m.start("num") < e for s, e in spans if m.group("num")
         ):
@@ -434,8 +444,12 @@ def _stance_regex(stems: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(parts) + ")", re.IGNORECASE)
 
 
-_POSITIVE = _stance_regex(lx.POSITIVE_STANCE)
-_NEGATIVE = _stance_regex(lx.NEGATIVE_STANCE)
+@functools.cache
+def _stance_patterns() -> tuple[tuple[int, re.Pattern[str]], ...]:
+    """(+1, words of support), (-1, words of rejection)."""
+    return (1, _stance_regex(lx.POSITIVE_STANCE)), (-1, _stance_regex(lx.NEGATIVE_STANCE))
+
+
 _NEGATOR = re.compile(
     r"\b(?:not|no|never|neither|nor|none|nobody|nothing|cannot|without)\b|n['’]t\b", re.I
 )
@@ -455,7 +469,7 @@ def polarity(text: str) -> tuple[int, str | None, bool]:
     cleaned = _NOT_ONLY.sub(" ", text)
     negators = [m.start() for m in _NEGATOR.finditer(cleaned)]
     hits: list[tuple[int, int, str]] = []
-    for sign, pattern in ((1, _POSITIVE), (-1, _NEGATIVE)):
+    for sign, pattern in _stance_patterns():
         for m in pattern.finditer(cleaned):
             word = m.group(0)
             if _STANCE_FALSE_FRIENDS.match(cleaned, m.start()):
