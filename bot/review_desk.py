@@ -20,6 +20,7 @@ from checks.models import (
     AskRef,
     CheckResult,
     GuildConfig,
+    ModeratorVerdict,
     ReviewAction,
     ReviewAsk,
     ReviewItem,
@@ -71,13 +72,22 @@ class ReviewDesk:
         interaction: discord.Interaction[Any],
         item_id: int,
         action: ReviewAction,
-        **decision: Any,
+        *,
+        verdict: ModeratorVerdict | None = None,
+        note: str | None = None,
+        url: str | None = None,
     ) -> ReviewItem:
         """A moderator's decision (from a button, a modal or /review): apply it, redraw, and
         tell the moderator the item's new state. A refused decision raises ReviewError."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         item = await self.engine.review_act(
-            item_id, action, guild_id=interaction.guild_id, actor_id=interaction.user.id, **decision
+            item_id,
+            action,
+            guild_id=interaction.guild_id,
+            actor_id=interaction.user.id,
+            verdict=verdict,
+            note=note,
+            url=url,
         )
         await self.changed(item, actor_id=interaction.user.id, action=action)
         await interaction.followup.send(
