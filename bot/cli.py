@@ -187,7 +187,7 @@ def ingest(
             f"Stored {report.added} new article(s) and {report.claims} claim(s); "
             f"{engine.claim_count()} claim(s) in {state.db}."
         )
-        _say_vector_backlog(engine.store)
+        _say_vector_backlog(engine)
         if due and not report.sources:
             out.print("No source is due.")
         if report.sources and all(s.failed or (not s.ok and s.seen == 0) for s in report.sources):
@@ -352,7 +352,7 @@ def sources() -> None:
                 status,
             )
         out.print(table)
-        _say_vector_backlog(engine.store)
+        _say_vector_backlog(engine)
 
 
 # ---------------------------------------------------------------------------- review
@@ -508,9 +508,9 @@ db_app = typer.Typer(help="The store: upgrade its schema, copy it between SQLite
 app.add_typer(db_app, name="db")
 
 
-def _say_vector_backlog(store: Any) -> None:
+def _say_vector_backlog(engine: Any) -> None:
     """One line on the claims still without a vector (found by their words only until then)."""
-    backlog = _guard(store.vector_backlog)
+    backlog = _guard(engine.vector_backlog)
     if backlog:
         out.print(
             f"{backlog} claim(s) await their vector (matched by words until then): "

@@ -189,7 +189,7 @@ async def _store_entry(state: WebState) -> dict[str, Any]:
         # claims still without a vector: found by their words only until the backlog is worked
         # off (informative; a backlog does not make the process unready)
         backlog = await asyncio.wait_for(
-            asyncio.to_thread(state.engine.store.vector_backlog), STORE_TIMEOUT
+            asyncio.to_thread(state.engine.vector_backlog), STORE_TIMEOUT
         )
     except (CheckError, TimeoutError, OSError) as exc:
         return {"healthy": False, "error": str(exc) or type(exc).__name__}

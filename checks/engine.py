@@ -140,6 +140,10 @@ class Engine:
         """How many claims are stored (blocking: from async code, call it in a thread)."""
         return self.store.claim_count()
 
+    def vector_backlog(self) -> int:
+        """How many claims still await their vector (blocking, like :meth:`claim_count`)."""
+        return self.store.vector_backlog()
+
     # ------------------------------------------------------------------ checking
 
     def check_text(

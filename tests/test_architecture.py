@@ -232,3 +232,36 @@ def test_the_cycle_finder_sees_function_level_and_relative_imports(tmp_path: Pat
     assert _find_cycle(graph) is None, "an import under TYPE_CHECKING never runs"
     (pkg / "c.py").write_text("import pkg.a\n")
     assert _find_cycle(_import_graph(tmp_path, "pkg")) == ["pkg.a", "pkg.sub.b", "pkg.c", "pkg.a"]
+
+
+# ------------------------------------------------------------------------ adapters and the store
+
+BOT = ROOT / "bot"
+
+
+def _store_accesses(tree: ast.Module) -> list[int]:
+    """Lines that read a ``.store`` attribute (``engine.store``, ``state.engine.store``, …)."""
+    return sorted(
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr == "store"
+    )
+
+
+def test_store_scan_sees_the_ways_an_adapter_could_reach_the_store(tmp_path: Path) -> None:
+    sample = tmp_path / "m.py"
+    sample.write_text(
+        "from checks.store import open_store\n"  # importing the module is not reaching into one
+        "engine.store.claim_count()\n"
+        "x = asyncio.to_thread(state.engine.store.review_stats, None)\n"
+        "f(self.engine.store)\n"
+        "engine.claim_count()\n"
+    )
+    assert _store_accesses(_tree(sample)) == [2, 3, 4]
+
+
+@pytest.mark.parametrize("path", sorted(BOT.rglob("*.py")), ids=_rel)
+def test_adapters_never_reach_into_the_engines_store(path: Path) -> None:
+    """DESIGN.md: an adapter calls the engine; what it needs from storage is an engine method."""
+    lines = _store_accesses(_tree(path))
+    assert not lines, f"{_rel(path)} reads .store on line(s) {lines}: add an Engine method"
