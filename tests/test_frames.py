@@ -673,3 +673,22 @@ def test_short_measures(text: str, unit: str, bound: str) -> None:
 def test_very_long_text_is_cut_not_refused() -> None:
     parse = parse_claim("The city closed 3 schools. " * 2000)
     assert 0 < len(parse.frames) < 2000
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("Please call 1-866-488-7386 before 40 days pass.", [40]),
+        ("The law passed on 11/3/2020 with 95 votes.", [95]),
+        ("Version 3.2.1 fixed 40 bugs.", [40]),
+    ],
+)
+def test_phone_numbers_codes_and_numeric_dates_are_not_figures(
+    text: str, values: list[float]
+) -> None:
+    assert [f.value for f in parse_claim(text).figures] == values
+
+
+def test_a_figure_the_verb_does_not_reach_does_not_count_its_subject() -> None:
+    fig = _figure(parse_claim("Among the dozens arrested was a student leader."), 61.5)
+    assert fig.counted != "leader"
