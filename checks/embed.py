@@ -59,7 +59,13 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ENV_VAR = "CROSSCHECK_EMBEDDER"
-INT8_SCALE = 127.0
+#: Fixed int8 scale for unit vectors: component × 254, rounded, clipped to ±127 (so components up to
+#: ±0.5 are kept). Measured on the 14,231 CheckThat! claims under MiniLM: the largest component of
+#: any vector is 0.30 (nothing clipped); cosine to the float vector ≥ 0.9997 (≥ 0.9989 at scale
+#: 127); dense MAP@5 with claims and queries both int8 unchanged on dev (0.9246) and −0.0009 on
+#: train, where scale 127 loses 0.0033 / 0.0008. One scale for all vectors keeps raw int8 dot
+#: products proportional to cosine, so any index metric (dot, L2, cosine) ranks alike.
+INT8_SCALE = 254.0
 
 
 class EmbedModelError(CheckError):
@@ -86,7 +92,7 @@ class Embedder(Protocol):
 
 
 def quantize_int8(v: np.ndarray) -> bytes:
-    """A unit-length vector as ``dim`` signed bytes (fixed scale: component × 127, rounded)."""
+    """A unit-length vector as ``dim`` signed bytes (component × :data:`INT8_SCALE`, rounded)."""
     a = np.asarray(v, dtype=np.float32).reshape(-1)
     q: np.ndarray = np.clip(np.rint(a * INT8_SCALE), -127, 127).astype(np.int8)
     return q.tobytes()
