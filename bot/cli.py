@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from bot.logs import configure_logging
-from bot.settings import Settings, ValidationError, settings_problems
-from checks.claims import is_link
-from checks.engine import Engine
 from checks.errors import CheckError, InputError
-from checks.models import CheckResult, LinkCheckResult, ReviewState, Stance, Verdict
+from checks.models import ReviewState, Stance, Verdict
 from checks.text_safety import safe_text
+
+if TYPE_CHECKING:  # imported where used: a command pays only for what it runs
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from bot.settings import Settings
+    from checks.engine import Engine
+    from checks.models import CheckResult, LinkCheckResult
 
 __all__ = ["app", "main"]
 
@@ -39,8 +37,6 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 T = TypeVar("T")
 
@@ -81,19 +77,51 @@ class _State:
     settings: Settings
     db: str
     sources: str
+    consoles: dict[bool, Console]
+
+    def __init__(self) -> None:
+        self.consoles = {}
 
 
 state = _State()
 
 
+def _console(stderr: bool) -> Console:
+    """This invocation's console for stdout or stderr (built on first use: the terminal's width
+    and colours are read then)."""
+    console = state.consoles.get(stderr)
+    if console is None:
+        from rich.console import Console
+
+        console = state.consoles[stderr] = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return console
+
+
+def _out() -> Console:
+    return _console(False)
+
+
+def _err() -> Console:
+    return _console(True)
+
+
+def escape(text: str) -> str:
+    """``text`` shown as it is, not read as rich markup."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """One clear line on stderr and a non-zero exit."""
-    err.print(f"[red]crosscheck: error:[/red] {escape(safe_text(message))}")
+    _err().print(f"[red]crosscheck: error:[/red] {escape(safe_text(message))}")
     raise typer.Exit(code)
 
 
 @contextmanager
 def _engine() -> Iterator[Engine]:
+    from checks.engine import Engine
+
     try:
         engine = Engine.open(state.db, state.sources)
     except CheckError as exc:
@@ -102,6 +130,26 @@ def _engine() -> Iterator[Engine]:
         yield engine
     finally:
         engine.close()
+
+
+def _progress(label_width: int, *, transient: bool = False) -> Progress:
+    """Progress bars on stderr, one line per task."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    return Progress(
+        TextColumn(f"[bold]{{task.description:<{label_width}}}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_err(),
+        transient=transient,
+    )
 
 
 def _guard(fn: Callable[[], T]) -> T:
@@ -131,11 +179,17 @@ def _main(
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
+    import logging
+
+    from bot.logs import configure_logging
+    from bot.settings import Settings, ValidationError, settings_problems
+
+    state.consoles = {}  # one invocation's terminal (in-process callers run several)
     try:
         state.settings = Settings()
     except ValidationError as exc:
         for line in settings_problems(exc):
-            err.print(f"[red]crosscheck: error:[/red] {escape(line)}")
+            _err().print(f"[red]crosscheck: error:[/red] {escape(line)}")
         raise typer.Exit(1) from None
     state.db = db or state.settings.db
     state.sources = sources or state.settings.sources
@@ -157,14 +211,7 @@ def ingest(
         names = [s.name for s in engine.config.enabled() if s.kind != "factcheck_api"]
         if not names:
             fail(f"{state.sources}: no enabled sources to ingest")
-        with Progress(
-            TextColumn("[bold]{task.description:<24}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=False,
-        ) as progress:
+        with _progress(24) as progress:
             tasks = {n: progress.add_task(n, total=None) for n in names}
 
             def tick(name: str, done: int, total: int | None) -> None:
@@ -177,19 +224,19 @@ def ingest(
                     progress.update(tasks[n], total=0, completed=0)
         for s in report.sources:
             status = "[green]ok[/green]" if s.ok else f"[red]{len(s.errors)} problem(s)[/red]"
-            out.print(
+            _out().print(
                 f"{escape(s.name)}: {s.seen} document(s), {s.added} new article(s), "
                 f"{s.claims} new claim(s) — {status}"
             )
             for e in s.errors:
-                out.print(f"  [red]•[/red] {escape(safe_text(e))}")
-        out.print(
+                _out().print(f"  [red]•[/red] {escape(safe_text(e))}")
+        _out().print(
             f"Stored {report.added} new article(s) and {report.claims} claim(s); "
             f"{engine.claim_count()} claim(s) in {state.db}."
         )
         _say_vector_backlog(engine)
         if due and not report.sources:
-            out.print("No source is due.")
+            _out().print("No source is due.")
         if report.sources and all(s.failed or (not s.ok and s.seen == 0) for s in report.sources):
             raise typer.Exit(1)
 
@@ -199,33 +246,33 @@ def ingest(
 
 def _print_result(result: CheckResult) -> None:
     colour, mark = _VERDICT_STYLE[result.verdict]
-    out.print(
+    _out().print(
         f"[bold {colour}]{mark} {result.verdict.label}[/bold {colour}]  "
         f"[bright_black](confidence {result.confidence:.2f})[/bright_black]"
     )
-    out.print(f"  “{escape(result.claim)}”")
+    _out().print(f"  “{escape(result.claim)}”")
     if not result.matches:
-        out.print("  No configured source says anything about this.")
+        _out().print("  No configured source says anything about this.")
         return
 
     summary = result.cross_reference()
     if summary:
-        out.print("  " + escape(summary))
+        _out().print("  " + escape(summary))
     for m in result.matches:
         colour, word = _STANCE_STYLE[m.stance]
         c = m.citation
         label = "fact-check" if c.review else "source"
-        out.print(
+        _out().print(
             f"\n  [{colour}]{word:<9}[/{colour}] {escape(c.source)} "
             f"[bright_black]({label}, weight {c.weight:g} {c.weight_class}; "
             f"relevance {m.score:.2f})[/bright_black]"
         )
         for note in m.notes:
-            out.print(f"            • {escape(note.text)}")
-        out.print(f"            “{escape(c.quote)}”")
+            _out().print(f"            • {escape(note.text)}")
+        _out().print(f"            “{escape(c.quote)}”")
         date = f" ({c.published})" if c.published else ""
-        out.print(f"            — {escape(c.title)}{date}")
-        out.print(f"              {escape(c.url)}")
+        _out().print(f"            — {escape(c.title)}{date}")
+        _out().print(f"              {escape(c.url)}")
 
 
 @app.command()
@@ -257,6 +304,10 @@ def check(
     ] = None,
 ) -> None:
     """Check a claim or a link against the stored claims of your sources."""
+    import asyncio
+
+    from checks.claims import is_link
+
     if (claim is None) == (file is None):
         fail("give a claim or --file, not both or neither", code=2)
     with _engine() as engine:
@@ -281,27 +332,29 @@ def check(
         else:
             _print_result(result)
             if not engine.claim_count():
-                err.print("[yellow]The store is empty: run `crosscheck ingest` first.[/yellow]")
+                _err().print("[yellow]The store is empty: run `crosscheck ingest` first.[/yellow]")
 
 
 def _print_link(link: LinkCheckResult) -> None:
     colour, mark = _VERDICT_STYLE[link.verdict]
-    out.print(f"[bold]{escape(link.title)}[/bold]\n{escape(link.url)}")
+    _out().print(f"[bold]{escape(link.title)}[/bold]\n{escape(link.url)}")
     if link.known_source:
-        out.print(
+        _out().print(
             f"[bright_black]This article is already stored from {escape(link.known_source)}; "
             "its claims are checked against the other sources.[/bright_black]"
         )
-    out.print(
+    _out().print(
         f"[bold {colour}]{mark} Overall: {link.verdict.label}[/bold {colour}] — "
         f"{escape(link.summary())}"
     )
     for i, result in enumerate(link.claims, 1):
-        out.print(f"\n[bold]Claim {i}[/bold]")
+        _out().print(f"\n[bold]Claim {i}[/bold]")
         _print_result(result)
 
 
 def _check_file(engine: Engine, file: Path, guild: int | None) -> None:
+    import asyncio
+
     try:
         raw = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
     except OSError as exc:
@@ -325,6 +378,8 @@ def _check_file(engine: Engine, file: Path, guild: int | None) -> None:
 @app.command()
 def sources() -> None:
     """List the configured sources: kind, weight, what is stored and how the last ingest went."""
+    from rich.table import Table
+
     with _engine() as engine:
         table = Table(title=f"Sources in {state.sources}", title_justify="left")
         for col in ("name", "kind", "weight", "articles", "claims", "last ingest", "status"):
@@ -351,7 +406,7 @@ def sources() -> None:
                 s.last_ingest.strftime("%Y-%m-%d %H:%M UTC") if s.last_ingest else "—",
                 status,
             )
-        out.print(table)
+        _out().print(table)
         _say_vector_backlog(engine)
 
 
@@ -375,6 +430,10 @@ def review_list(
     limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 50,
 ) -> None:
     """Show the review queue, newest first."""
+    import asyncio
+
+    from rich.table import Table
+
     with _engine() as engine:
         items = _guard(
             lambda: asyncio.run(engine.review_list(guild_id=guild, state=state, limit=limit))
@@ -392,7 +451,7 @@ def review_list(
                 i.moderator_verdict or "—",
                 escape(i.claim if len(i.claim) <= 80 else i.claim[:79] + "…"),
             )
-        out.print(table if items else "The review queue is empty.")
+        _out().print(table if items else "The review queue is empty.")
 
 
 class ExportFormat(StrEnum):
@@ -423,7 +482,7 @@ def review_export(
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
             fail(f"{output}: cannot be written ({exc.strerror or exc})")
-        err.print(f"Wrote {len(reviews)} ClaimReview(s) to {output}")
+        _err().print(f"Wrote {len(reviews)} ClaimReview(s) to {output}")
 
 
 # ---------------------------------------------------------------------------- bot
@@ -512,7 +571,7 @@ def _say_vector_backlog(engine: Any) -> None:
     """One line on the claims still without a vector (found by their words only until then)."""
     backlog = _guard(engine.vector_backlog)
     if backlog:
-        out.print(
+        _out().print(
             f"{backlog} claim(s) await their vector (matched by words until then): "
             "`crosscheck db embed` computes them, as does a running `crosscheck worker`."
         )
@@ -541,14 +600,8 @@ def db_embed(
         total = _guard(store.vector_backlog)
         if limit is not None:
             total = min(total, limit)
-        with Progress(
-            TextColumn("[bold]embedding claims"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-        ) as progress:
-            bar = progress.add_task("embed", total=total)
+        with _progress(16) as progress:
+            bar = progress.add_task("embedding claims", total=total)
 
             def tick(n: int) -> None:
                 nonlocal done
@@ -567,9 +620,11 @@ def db_embed(
                 )
             )
         left = _guard(store.vector_backlog)
-        out.print(f"Embedded {done} claim(s) with {embedder.name}; {left} left without a vector.")
+        _out().print(
+            f"Embedded {done} claim(s) with {embedder.name}; {left} left without a vector."
+        )
     except KeyboardInterrupt:
-        err.print(f"interrupted after {done} claim(s); run `crosscheck db embed` to resume")
+        _err().print(f"interrupted after {done} claim(s); run `crosscheck db embed` to resume")
         raise typer.Exit(130) from None
     finally:
         store.close()
@@ -582,7 +637,7 @@ def db_upgrade() -> None:
 
     store = _guard(lambda: open_store(state.db))
     try:
-        out.print(f"{escape(store.path)}: schema is up to date")
+        _out().print(f"{escape(store.path)}: schema is up to date")
     finally:
         store.close()
 
@@ -594,6 +649,8 @@ def db_copy(
 ) -> None:
     """Copy every article, claim, setting, answer and review item from SRC into DST, keeping
     ids, then verify the counts. Safe to re-run: rows already in DST are left alone."""
+    from rich.table import Table
+
     from checks.copy import copy_store
     from checks.store import open_store
 
@@ -606,13 +663,7 @@ def db_copy(
         source.close()
         raise
     try:
-        with Progress(
-            TextColumn("[bold]{task.description:<14}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-        ) as progress:
+        with _progress(14) as progress:
             bars: dict[str, Any] = {}
 
             def tick(table: str, done: int, total: int) -> None:
@@ -621,15 +672,16 @@ def db_copy(
                 progress.update(bars[table], completed=done, total=total)
 
             report = _guard(lambda: copy_store(source, target, progress=tick))
-        table = Table(title=f"{escape(source.path)} → {escape(target.path)}", title_justify="left")
+        title = f"{escape(source.path)} → {escape(target.path)}"
+        table = Table(title=title, title_justify="left")
         for col in ("table", "in source", "copied now", "in destination"):
             table.add_column(col, justify="left" if col == "table" else "right")
         for name, (n_src, n_new, n_dst) in report.tables.items():
             table.add_row(name, str(n_src), str(n_new), str(n_dst))
-        out.print(table)
+        _out().print(table)
         if report.mismatched:
             fail("counts differ after copying: " + ", ".join(report.mismatched))
-        out.print("[green]verified[/green]: every source row is in the destination")
+        _out().print("[green]verified[/green]: every source row is in the destination")
     finally:
         source.close()
         target.close()
@@ -663,20 +715,20 @@ def config_check() -> None:
         fail(str(exc))
     s = state.settings
     enabled = cfg.enabled()
-    out.print(
+    _out().print(
         f"[green]ok[/green] {state.sources}: {len(cfg.sources)} source(s), {len(enabled)} enabled"
     )
     for src in cfg.sources:
         mark = "" if src.enabled else " (disabled)"
-        out.print(f"  • {escape(src.name)}: {src.kind}, weight {src.weight:g}{mark}")
-    out.print(
+        _out().print(f"  • {escape(src.name)}: {src.kind}, weight {src.weight:g}{mark}")
+    _out().print(
         f"[green]ok[/green] settings: store {state.db}, web {s.web_host}:{s.web_port}, "
         f"logs {s.log_format}/{s.log_level.lower()}"
     )
-    out.print(
+    _out().print(
         f"  Discord token: {'set' if s.discord_token else 'not set (needed for `crosscheck bot`)'}"
     )
-    out.print(f"  API: {'enabled' if s.api_token else 'disabled (set CROSSCHECK_API_TOKEN)'}")
+    _out().print(f"  API: {'enabled' if s.api_token else 'disabled (set CROSSCHECK_API_TOKEN)'}")
 
 
 def main() -> None:
