@@ -123,7 +123,7 @@ def find_matches(
     present.sort(key=lambda t: freqs[t])
     chosen: list[str] = []
     postings = 0
-    budget = min(s.posting_budget, getattr(store, "posting_budget", s.posting_budget))
+    budget = min(s.posting_budget, store.posting_budget)
     for t in present[: s.max_terms]:
         if len(chosen) >= s.min_terms and postings + freqs[t] > budget:
             break
