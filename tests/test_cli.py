@@ -12,10 +12,11 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from helpers import invoke, run_cli
+from helpers import child_env, invoke, run_cli
 
 
 def _claims(db: Path) -> int:
@@ -233,3 +234,49 @@ def test_a_real_process_leaves_a_corrupt_store_untouched(workdir: Path) -> None:
     assert r.returncode == 1
     assert "not a Crosscheck store or is corrupt" in r.stderr and "Traceback" not in r.stderr
     assert (workdir / "crosscheck.db").read_bytes() == junk
+
+
+# ---------------------------------------------------------------------------- start-up
+
+# Modules a command must not load unless it uses them: Discord and the web server, feed and page
+# parsing, PostgreSQL; and for a bare `import bot.cli`, the engine and its HTTP client too.
+_SERVICE_MODULES = ("aiohttp", "discord", "trafilatura", "feedparser", "extruct", "psycopg")
+_ENGINE_MODULES = ("checks.engine", "httpx", "numpy", "rich", "pydantic_settings")
+
+
+def _modules_after(code: str, cwd: Path) -> set[str]:
+    """The modules a fresh interpreter holds after running ``code``."""
+    probe = code + "\nimport sys\nprint('\\n'.join(sorted(sys.modules)), file=sys.__stderr__)\n"
+    r = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=cwd,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Traceback" not in r.stderr, r.stderr
+    return {m for m in r.stderr.splitlines() if m}
+
+
+def _loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return [n for n in names if n in modules or any(m.startswith(n + ".") for m in modules)]
+
+
+def test_importing_the_cli_loads_neither_the_engine_nor_the_service_stack(tmp_path: Path) -> None:
+    modules = _modules_after("import bot.cli", tmp_path)
+    assert "bot.cli" in modules and "typer" in modules
+    assert _loaded(modules, _SERVICE_MODULES + _ENGINE_MODULES) == []
+
+
+def test_checking_a_claim_loads_nothing_of_the_service_stack(ingested: Path) -> None:
+    code = (
+        "from bot.cli import app\n"
+        "try:\n"
+        f"    app(['check', '--json', {'Britain may put 10,000 troops in Ukraine'!r}])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+    )
+    modules = _modules_after(code, ingested)
+    assert "checks.engine" in modules  # it did check
+    assert _loaded(modules, _SERVICE_MODULES) == []
