@@ -12,7 +12,9 @@
   "Stance quality" section;
 * ingest throughput over loopback HTTP (``bench/ingest_http.py``), the web surface under a bounded
   local load (``bench/web_load.py``), and SQLite against PostgreSQL at 100k/1M claims with one
-  and two ingestion workers (``bench/scale.py``).
+  and two ingestion workers (``bench/scale.py``);
+* cold start: CPU and wall time of a fresh ``crosscheck check`` (and a few other commands) until it
+  has answered, and where its imports go (``bench/startup.py``; ``--quick``: 10 runs each).
 
 The README text between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` is replaced; without
 those markers a "## Benchmarks" section holding them is appended.
@@ -171,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             *(("--sample", "500") if args.quick else ()),
             *(("--readme", str(args.readme)) if args.readme else ()),
         ),
+        script_section("Cold start", "startup.py", "--runs", "10" if args.quick else "20"),
         script_section(
             "SQLite and PostgreSQL side by side",
             "scale.py",
