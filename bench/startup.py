@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +102,7 @@ def import_profile(cwd: Path, top: int = 12) -> tuple[list[tuple[str, float]], f
         text=True,
         check=False,
     )
-    by_package: Counter[str] = Counter()
+    by_package: dict[str, float] = {}
     for line in done.stderr.splitlines():
         m = _IMPORT_LINE.match(line)
         if m:
@@ -111,8 +110,9 @@ def import_profile(cwd: Path, top: int = 12) -> tuple[list[tuple[str, float]], f
             package = name.split(".")[0]
             if package in ("checks", "bot"):  # our own modules one by one
                 package = name
-            by_package[package] += int(m.group(1)) / 1000.0
-    return by_package.most_common(top), sum(by_package.values())
+            by_package[package] = by_package.get(package, 0.0) + int(m.group(1)) / 1000.0
+    ranked = sorted(by_package.items(), key=lambda kv: kv[1], reverse=True)
+    return ranked[:top], sum(by_package.values())
 
 
 def run(runs: int) -> dict[str, Any]:
