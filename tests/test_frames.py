@@ -692,3 +692,34 @@ def test_phone_numbers_codes_and_numeric_dates_are_not_figures(
 def test_a_figure_the_verb_does_not_reach_does_not_count_its_subject() -> None:
     fig = _figure(parse_claim("Among the dozens arrested was a student leader."), 61.5)
     assert fig.counted != "leader"
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate", "word"),
+    [
+        ("Neither the low dose nor the high dose had any effect.", "have", "neither"),
+        ("The firm cut prices without telling investors.", "tell", "without"),
+        ("No clinical evidence of harm from the spray.", "evidence", "no"),
+        ("Still, a daily walk is not a bad idea for the heart.", "be", "not"),
+    ],
+)
+def test_more_negation_shapes(text: str, predicate: str, word: str) -> None:
+    frame = _frame(parse_claim(text), predicate)
+    assert frame.negated and frame.negation == word
+
+
+@pytest.mark.parametrize(
+    ("text", "negated", "conditional"),
+    [
+        ("Can cats catch the flu from people? No.", True, False),
+        ("Does cold weather kill the virus? The answer is no.", True, False),
+        ("Can cats catch the flu from people? Yes, they can.", False, False),
+        ("Does cold weather kill the virus?", False, True),
+    ],
+)
+def test_answered_and_open_questions(text: str, negated: bool, conditional: bool) -> None:
+    parse = parse_claim(text)
+    main = [f for f in parse.frames if f.predicate in {"catch", "kill"}]
+    assert len(main) == 1, [f.predicate for f in parse.frames]
+    assert (main[0].negated, main[0].conditional) == (negated, conditional)
+    assert all(f.predicate not in {"can", "no", "yes"} for f in parse.frames)
