@@ -307,11 +307,15 @@ def parse_claims(texts: Sequence[str], *, batch_size: int = 64) -> list[ClaimPar
     if not texts:
         return []
     nlp = load_parser()
-    with _LOCK:  # a spaCy pipeline is not documented as thread-safe
-        docs = list(
-            nlp.pipe((_sentence_case(t[:_MAX_CHARS]) for t in texts), batch_size=batch_size)
-        )
-    return [_claim_parse(doc) for doc in docs]
+    out: list[ClaimParse] = []
+    for k in range(0, len(texts), batch_size):
+        chunk = [_sentence_case(t[:_MAX_CHARS]) for t in texts[k : k + batch_size]]
+        # a spaCy pipeline is not documented as thread-safe; the lock is taken per batch, so a
+        # check's one sentence never waits behind a whole ingest
+        with _LOCK:
+            docs = list(nlp.pipe(chunk, batch_size=batch_size))
+        out.extend(_claim_parse(doc) for doc in docs)
+    return out
 
 
 def parse_claim(text: str) -> ClaimParse:

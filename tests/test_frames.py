@@ -740,3 +740,14 @@ def test_answered_and_open_questions(text: str, negated: bool, conditional: bool
 )
 def test_documents_speak_for_their_authors(text: str, predicate: str, speaker: str | None) -> None:
     assert _frame(parse_claim(text), predicate).attribution == speaker
+
+
+def test_parsing_from_several_threads_gives_the_same_frames() -> None:
+    import concurrent.futures
+
+    texts = [f"The city closed {n} schools in {2000 + n}." for n in range(1, 41)]
+    expected = parse_claims(texts)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda t: parse_claims([t])[0], texts))
+    assert got == expected
+    assert parse_claims(texts, batch_size=7) == expected
