@@ -7,6 +7,7 @@ import math
 import os
 import platform
 import resource
+import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,4 +149,7 @@ def drop_stale(keep: Path, prefix: str) -> None:
     for p in keep.parent.glob(prefix + "*"):
         if p.name.startswith(keep.stem) or ".tmp" in p.name:
             continue
-        p.unlink(missing_ok=True)
+        if p.is_dir():  # a store's vector index folder (<store>.vectors)
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)

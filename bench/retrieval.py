@@ -29,6 +29,14 @@ Scoring replicates the official CheckThat! 2022 Task 2 scorer, which calls ``tre
   run; a submission lists every query, so here a query the engine returns nothing for counts as 0
   (their number is reported as ``empty_queries``).
 
+``--mode`` picks the retrieval: ``lexical`` (the full-text index and rerank only, no embedder),
+``dense`` (the store's vector index alone: the 5 nearest claim vectors by cosine) or ``hybrid``
+(what the engine does with an embedder: both, fused and reranked by ``find_matches``); ``all``
+runs the three and prints a table per mode. Dense and hybrid need the catalogue's vectors: they
+are computed once with the configured embedder (``$CROSSCHECK_EMBEDDER``, MiniLM by default) and
+kept in the cached store. Queries are embedded in one batch beforehand; ``embed_ms_per_query``
+is that cost per query, ``ms_per_query`` the matching alone.
+
 ``map@5_above_min_relevance`` scores the same ranking after dropping matches whose relevance is
 below the engine's default ``min_relevance`` (what an answer would actually cite).
 
@@ -54,11 +62,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import cache_dir, code_version, drop_stale, storable
 
 from checks.claims import clean_text, features
+from checks.embed import Embedder, get_embedder
+from checks.enrich import embed_backlog
 from checks.ingest import content_hash
-from checks.match import MatchSettings, find_matches
+from checks.match import MatchSettings, dense_relevance, find_matches
 from checks.models import Article, Claim
 from checks.store.sqlite import SQLiteStore
 
+MODES = ("lexical", "dense", "hybrid")
 BENCH_VERSION = "retrieval-2"  # bump when the way the catalogue is indexed here changes
 SOURCE = "catalogue"
 DEPTHS = (1, 3, 5)
@@ -250,16 +261,51 @@ def clean_query(text: str) -> str:
     return " ".join(clean_text(text).split())
 
 
+def embed_catalogue(path: Path, embedder: Embedder, log: Any = None) -> float:
+    """Give every catalogue claim its vector (once; kept in the cached store). Seconds taken."""
+    store = SQLiteStore(path)
+    try:
+        if store.vector_model() == embedder.name and not store.vector_backlog():
+            return 0.0
+        if log:
+            log(f"embedding {store.vector_backlog():,} catalogue claims with {embedder.name} …")
+        t0 = time.perf_counter()
+        embed_backlog(store, embedder, batch=256)
+        return time.perf_counter() - t0
+    finally:
+        store.close()
+
+
 def run_queries(
-    store: SQLiteStore, queries: list[tuple[str, str]], settings: MatchSettings
+    store: SQLiteStore,
+    queries: list[tuple[str, str]],
+    settings: MatchSettings,
+    mode: str = "lexical",
+    embedder: Embedder | None = None,
+    vectors: dict[str, Any] | None = None,
 ) -> tuple[dict[str, list[tuple[str, float]]], float]:
     """qid → [(catalogue id, relevance)] in ranked order, and ms per query."""
     runs: dict[str, list[tuple[str, float]]] = {}
+    vectors = vectors or {}
     t0 = time.perf_counter()
     for qid, text in queries:
         claim = clean_query(text)
-        scored = find_matches(store, claim, features(claim), settings) if claim else []
-        runs[qid] = [(s.candidate.url, s.relevance) for s in scored]
+        if not claim:
+            runs[qid] = []
+        elif mode == "dense":
+            assert embedder is not None
+            found = store.nearest(embedder.name, vectors[qid], settings.top)
+            runs[qid] = [(c.url, dense_relevance(c.cosine or 0.0, settings)) for c in found]
+        else:
+            scored = find_matches(
+                store,
+                claim,
+                features(claim),
+                settings,
+                embedder=embedder if mode == "hybrid" else None,
+                query_vector=vectors.get(qid),
+            )
+            runs[qid] = [(s.candidate.url, s.relevance) for s in scored]
     elapsed = time.perf_counter() - t0
     return runs, 1000.0 * elapsed / max(len(queries), 1)
 
@@ -285,6 +331,7 @@ def evaluate(
     use_cache: bool = True,
     run_file: Path | None = None,
     log: Any = None,
+    mode: str = "lexical",
 ) -> dict[str, Any]:
     manifest = load_manifest(data)
     splits = manifest["splits"]
@@ -302,13 +349,28 @@ def evaluate(
         qids = qids[:limit]
     gold = {q: gold[q] for q in qids}
     settings = MatchSettings(**{"min_relevance": 0.0, "top": 5, **(overrides or {})})
+    embedder = None
+    vectors: dict[str, Any] = {}
+    embed_ms = 0.0
+    if mode != "lexical":
+        embedder = get_embedder()
+        if embedder is None:
+            raise DataError(f"--mode {mode} needs an embedder (CROSSCHECK_EMBEDDER is none)")
+        embed_catalogue(store_path, embedder, log)
+        texts = [clean_query(all_queries[q]) or " " for q in qids]
+        t0 = time.perf_counter()
+        vectors = dict(zip(qids, embedder.embed(texts), strict=True))
+        embed_ms = 1000.0 * (time.perf_counter() - t0) / max(len(qids), 1)
     load = os.getloadavg()[0]  # other work on the machine skews ms_per_query
     store = SQLiteStore(store_path, read_only=True)
     try:
         catalogue_size = store.claim_count()
         # warm the page cache and the lazily built parts of the engine before timing
-        run_queries(store, [(q, all_queries[q]) for q in qids[:3]], settings)
-        scored, ms = run_queries(store, [(q, all_queries[q]) for q in qids], settings)
+        warm = [(q, all_queries[q]) for q in qids[:3]]
+        run_queries(store, warm, settings, mode, embedder, vectors)
+        scored, ms = run_queries(
+            store, [(q, all_queries[q]) for q in qids], settings, mode, embedder, vectors
+        )
     finally:
         store.close()
     runs = {q: [doc for doc, _ in scored[q]] for q in qids}
@@ -326,6 +388,9 @@ def evaluate(
     result["recall@5_above_min_relevance"] = at_floor["recall@5"]
     result["min_relevance_default"] = floor
     result.update(
+        mode=mode,
+        embedder=embedder.name if embedder is not None else None,
+        embed_ms_per_query=round(embed_ms, 2),
         ms_per_query=ms,
         queries=len(qids),
         empty_queries=sum(1 for q in qids if not runs[q]),
@@ -343,11 +408,13 @@ def evaluate(
 
 def table(result: dict[str, Any]) -> str:
     rows = [
-        "| split | queries | MAP@1 | MAP@3 | MAP@5 | Recall@5 | ms/query |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"mode: {result.get('mode', 'lexical')}",
+        "",
+        "| split | queries | MAP@1 | MAP@3 | MAP@5 | Recall@5 | ms/query | embed ms/query |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         f"| {result['split']} | {result['queries']} | {result['map@1']:.4f} "
         f"| {result['map@3']:.4f} | {result['map@5']:.4f} | {result['recall@5']:.4f} "
-        f"| {result['ms_per_query']:.1f} |",
+        f"| {result['ms_per_query']:.1f} | {result.get('embed_ms_per_query', 0.0):.1f} |",
     ]
     return "\n".join(rows)
 
@@ -368,27 +435,37 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-cache", action="store_true", help="rebuild the catalogue store")
     ap.add_argument("--run", type=Path, default=None, help="also write the ranking as a TREC run")
+    ap.add_argument(
+        "--mode", choices=[*MODES, "all"], default="lexical", help="retrieval to measure"
+    )
     args = ap.parse_args(argv)
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
+    modes = list(MODES) if args.mode == "all" else [args.mode]
+    results = []
     try:
-        result = evaluate(
-            args.data,
-            args.split,
-            limit=args.limit,
-            overrides=parse_overrides(args.overrides),
-            use_cache=not args.no_cache,
-            run_file=args.run,
-            log=log,
-        )
+        for mode in modes:
+            results.append(
+                evaluate(
+                    args.data,
+                    args.split,
+                    limit=args.limit,
+                    overrides=parse_overrides(args.overrides),
+                    use_cache=not args.no_cache,
+                    run_file=args.run,
+                    log=log,
+                    mode=mode,
+                )
+            )
     except (DataError, OSError, KeyError) as exc:
         print(f"retrieval: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(result, sort_keys=True))
-    else:
+        print(json.dumps(results[0] if len(results) == 1 else results, sort_keys=True))
+        return 0
+    for result in results:
         print(table(result))
         built = (
             "cached index" if result["index_cached"] else f"indexed in {result['index_build_s']} s"
@@ -401,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
             f" Recall@5 {result['recall@5_above_min_relevance']:.4f}"
         )
         print(extra)
+        print()
     return 0
 
 
