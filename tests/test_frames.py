@@ -751,3 +751,25 @@ def test_parsing_from_several_threads_gives_the_same_frames() -> None:
         got = list(pool.map(lambda t: parse_claims([t])[0], texts))
     assert got == expected
     assert parse_claims(texts, batch_size=7) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate"),
+    [
+        ("Report: Carmaker to buy rival for $100 million", "buy"),
+        ("Phone Maker Will Ship New Model in March – Rumor", "ship"),
+        ("Singer's Doctor Took a Selfie During Surgery (Report)", "take"),
+    ],
+)
+def test_headline_labels_make_the_claim_reported(text: str, predicate: str) -> None:
+    parse = parse_claim(text)
+    assert _frame(parse, predicate).modality is Modality.REPORTEDLY
+    assert all(f.predicate not in {"report", "rumor"} for f in parse.frames)
+
+
+def test_a_title_case_month_stays_a_month() -> None:
+    parse = parse_claim("Phone Maker Will Ship New Model in March – Rumor")
+    assert [d.month for d in parse.dates] == [3]
+    may = parse_claim("Vaccine Rollout May Slow, Officials Warn")
+    assert _frame(may, "slow").modality is Modality.MAY
+    assert may.dates == ()
