@@ -16,12 +16,15 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/crosscheck ingest
+	$(BIN)/crosscheck db embed
 	$(BIN)/crosscheck sources
 	$(BIN)/crosscheck check "Britain may put 10,000 troops in Ukraine"
 	$(BIN)/crosscheck check "The UK plans to send 25,000 troops to Ukraine"
 	$(BIN)/crosscheck check "North Korea's armed forces number about 1.2 million"
 	$(BIN)/crosscheck check "Medvedev said troops from NATO countries are welcome as peacekeepers"
 	$(BIN)/crosscheck check "The moon landing was staged"
+	# a paraphrase: it shares almost no word with the article, its meaning finds it
+	$(BIN)/crosscheck check "Britain is preparing to deploy soldiers to Ukraine"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
