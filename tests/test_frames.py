@@ -773,3 +773,17 @@ def test_a_title_case_month_stays_a_month() -> None:
     may = parse_claim("Vaccine Rollout May Slow, Officials Warn")
     assert _frame(may, "slow").modality is Modality.MAY
     assert may.dates == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate", "negated"),
+    [
+        ("Not a single case was found in the village.", "find", True),
+        ("The mill no longer produces paper.", "produce", True),
+        ("Not all masks give the same protection.", "give", False),
+        ("The vaccine not only protects adults but also children.", "protect", False),
+        ("No fewer than 300 people died in the flood.", "die", False),
+    ],
+)
+def test_negation_on_quantities_and_time(text: str, predicate: str, negated: bool) -> None:
+    assert _frame(parse_claim(text), predicate).negated is negated
