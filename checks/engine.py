@@ -18,15 +18,13 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from checks import claims as claims_mod
 from checks.claims import validate_claim
 from checks.errors import InputError
 from checks.events import CheckEvent, Events
 from checks.evidence import Audience, found_claims, matches
-from checks.extract import extract_html
-from checks.fetch import HTML, Fetcher, validate_url
 from checks.ingest import (
     IngestReport,
     Lease,
@@ -53,6 +51,9 @@ from checks.store import open_store
 from checks.store.base import Store
 from checks.verdict import VerdictSettings
 from checks.verdict import decide as tally
+
+if TYPE_CHECKING:  # the HTTP client loads when a link is checked or a source is fetched
+    from checks.fetch import Fetcher
 
 __all__ = ["Engine", "EngineSettings", "open_store"]
 
@@ -131,6 +132,8 @@ class Engine:
 
     def fetcher(self) -> Fetcher:
         """A new HTTP client with this configuration's limits; close it when done."""
+        from checks.fetch import Fetcher
+
         return Fetcher(fetch_settings(self.config.fetch), on_fetch=self.events.fetch)
 
     guild_config = in_thread(Store.get_guild)
@@ -250,6 +253,9 @@ class Engine:
         """Fetch a page safely, pick its most check-worthy claims and check each.
 
         A page already ingested is checked against the *other* sources only."""
+        from checks.extract import extract_html
+        from checks.fetch import HTML, validate_url
+
         started = time.monotonic()
         url = url.strip()
         validate_url(url)

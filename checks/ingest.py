@@ -17,12 +17,12 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from checks.claims import features, split_claims
 from checks.enrich import embed_in_background
 from checks.errors import CheckError, StoreError
 from checks.events import Events, IngestEvent
-from checks.fetch import Fetcher, FetchSettings
 from checks.models import Article, Claim, SourceStatus
 from checks.sources.config import (
     FactCheckApiSource,
@@ -32,10 +32,11 @@ from checks.sources.config import (
     SourcesFile,
 )
 from checks.sources.docs import Doc, DocError, Finalize
-from checks.sources.factcheck_api import normalise_query, search_factchecks
 from checks.sources.files import read_files
-from checks.sources.web import WebContext, collect_web
 from checks.store.base import AddResult, Store
+
+if TYPE_CHECKING:  # the HTTP client and web sources load when a source or an API needs them
+    from checks.fetch import Fetcher, FetchSettings
 
 __all__ = [
     "POOL_AFTER",
@@ -138,6 +139,8 @@ def content_hash(title: str, text: str) -> str:
 
 def fetch_settings(cfg: FetchConfig) -> FetchSettings:
     """The HTTP client's limits from the sources file's ``fetch`` section."""
+    from checks.fetch import FetchSettings
+
     base = FetchSettings()
     return FetchSettings(
         connect_timeout=min(base.connect_timeout, cfg.timeout),
@@ -350,6 +353,8 @@ async def ingest_source(
         elif isinstance(cfg, FactCheckApiSource):
             docs = _nothing()  # asked per check, not ingested
         else:
+            from checks.sources.web import WebContext, collect_web
+
             docs = collect_web(WebContext(fetcher, store), cfg)
         # articles are split (in worker processes) and stored several at a time; the store
         # serialises its own writes, each article still one transaction
@@ -451,6 +456,8 @@ async def ingest_all(
     cpu: CpuPool | None = None,
 ) -> IngestReport:
     """Ingest the enabled sources (only those due, if asked); one failure never stops the rest."""
+    from checks.fetch import Fetcher
+
     await asyncio.to_thread(store.sync_sources, [s.as_source() for s in config.sources])
     sources = [s for s in config.enabled() if not isinstance(s, FactCheckApiSource)]
     if only_due:
@@ -499,6 +506,8 @@ async def ask_factcheck_apis(
     """Ask each fact-check API about one claim, storing the fact-checks it returns; an API
     asked the same query within its ``cache_minutes`` is not asked again. A failing API is
     recorded as that source's error and the others are still asked."""
+    from checks.sources.factcheck_api import normalise_query, search_factchecks
+
     query = normalise_query(claim)
     now = datetime.now(UTC)
 
