@@ -41,10 +41,10 @@ import logging
 import math
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -585,9 +585,6 @@ _GLUED_UNITS = {
 _RANGE_TOKEN = re.compile(r"^(\d[\d,]*(?:\.\d+)?)[–—-](\d[\d,]*(?:\.\d+)?)$")
 _PLAIN_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
 _YEAR = re.compile(r"^(1[5-9]\d\d|20\d\d|2100)$")
-_YEAR_PREPS = _words(
-    "in since by until till from before after of during through throughout between around"
-)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -2079,7 +2076,3 @@ def _claim_parse(doc: Doc) -> ClaimParse:
     except Exception:  # a reading bug must not lose the claim: log it, keep no frames
         log.exception("could not read frames of %r", doc.text[:200])
         return ClaimParse()
-
-
-def _debug(texts: Iterable[str]) -> list[dict[str, Any]]:  # pragma: no cover - a dev aid
-    return [json.loads(p.to_json()) for p in parse_claims(list(texts))]
