@@ -232,10 +232,20 @@ class ClaimParse(_Compact):
 
     @classmethod
     def from_json(cls, data: str | bytes) -> ClaimParse:
-        """A parse read back from :meth:`to_json` (version 0 when it carries none: stale)."""
-        raw = json.loads(data)
-        raw.setdefault("version", 0)  # written before versions existed: stale
-        return cls.model_validate(raw)
+        """A parse read back from :meth:`to_json`.
+
+        Stored frames are derived data: one that cannot be read (damaged, or written by another
+        version of this module with other fields) comes back empty with version 0, which is
+        stale (:attr:`current` is false), so the caller parses the text again."""
+        try:
+            raw = json.loads(data)
+            if not isinstance(raw, dict):
+                raise ValueError("not a JSON object")
+            raw.setdefault("version", 0)  # written before versions existed: stale
+            return cls.model_validate(raw)
+        except ValueError as exc:  # JSONDecodeError and ValidationError are ValueErrors
+            log.debug("stored frames unreadable, treated as stale: %s", exc)
+            return cls(version=0)
 
 
 # --------------------------------------------------------------------------- the parser

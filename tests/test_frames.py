@@ -787,3 +787,18 @@ def test_a_title_case_month_stays_a_month() -> None:
 )
 def test_negation_on_quantities_and_time(text: str, predicate: str, negated: bool) -> None:
     assert _frame(parse_claim(text), predicate).negated is negated
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "not json",
+        "[1, 2]",
+        '{"version": 99, "frames": [{"predicate": "x", "new_field": 1}]}',
+        '{"version": 3, "frames": [{"negated": true}]}',
+    ],
+)
+def test_unreadable_stored_frames_come_back_stale(data: str) -> None:
+    parse = ClaimParse.from_json(data)
+    assert not parse.current
+    assert parse.frames == ()
