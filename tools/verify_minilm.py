@@ -168,7 +168,7 @@ def main() -> int:
     print(f"\nmin cosine {cos.min():.5f}  mean {cos.mean():.5f}  max |diff| {diff.max():.5f}")
     q = embed.dequantize_int8_many(embed.quantize_int8_many(onnx))
     qc = (q * onnx).sum(1)
-    print(f"int8 storage (scale 127) on top: min cosine to unquantized {qc.min():.6f}")
+    print(f"int8 storage (scale {embed.INT8_SCALE:.0f}): min cosine to unquantized {qc.min():.6f}")
     print("\npair                      kind        ref    onnx")
     for a, b, kind in PAIRS:
         print(f"{a:>2}-{b:<2} {'':20}{kind:<11} {ref[a] @ ref[b]:.3f}  {onnx[a] @ onnx[b]:.3f}")
