@@ -279,4 +279,5 @@ def test_checking_a_claim_loads_nothing_of_the_service_stack(ingested: Path) -> 
     )
     modules = _modules_after(code, ingested)
     assert "checks.engine" in modules  # it did check
-    assert _loaded(modules, _SERVICE_MODULES) == []
+    # no fact-check API is configured and the claim is no link: no HTTP client either
+    assert _loaded(modules, (*_SERVICE_MODULES, "httpx")) == []
