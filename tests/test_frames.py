@@ -802,3 +802,17 @@ def test_unreadable_stored_frames_come_back_stale(data: str) -> None:
     parse = ClaimParse.from_json(data)
     assert not parse.current
     assert parse.frames == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The 2,000 troops that Lisbon pledged will arrive in May.",
+        "Lisbon's pledge of 2,000 troops was welcomed.",
+        "A pledge by Lisbon of 2,000 troops was welcomed.",
+        "Officials said Lisbon would send 2,000 troops.",
+    ],
+)
+def test_owners_through_clauses_and_nouns(text: str) -> None:
+    fig = _figure(parse_claim(text), 2000)
+    assert (fig.owner, fig.counted) == ("portugal", "troop")
