@@ -24,6 +24,8 @@ __all__ = ["StanceSettings", "judge"]
 
 @dataclass(frozen=True, slots=True)
 class StanceSettings:
+    """The relevance bands a server may change."""
+
     suggest: float = 0.45  # relevance from which figures, dates and polarity are compared
     sure: float = 0.7  # relevance from which a match may agree on words alone
     entity_overlap: float = 0.5  # share of the claim's entities the source must name too

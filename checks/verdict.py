@@ -18,12 +18,16 @@ __all__ = ["Tally", "VerdictSettings", "decide"]
 
 @dataclass(frozen=True, slots=True)
 class VerdictSettings:
+    """How voices are weighed."""
+
     dominance: float = 2.0  # one side must outweigh the other this many times to win outright
     factcheck_boost: float = 2.0  # a published fact-check counts this many times its source weight
 
 
 @dataclass(frozen=True, slots=True)
 class Tally:
+    """The verdict, who agreed and who conflicted, and how sure the answer is."""
+
     verdict: Verdict
     agreeing: tuple[str, ...]
     conflicting: tuple[str, ...]
@@ -32,6 +36,7 @@ class Tally:
 
 
 def decide(matches: Sequence[Match], settings: VerdictSettings | None = None) -> Tally:
+    """One verdict from the judged matches of every source."""
     s = settings or VerdictSettings()
     voice: dict[str, tuple[Stance, float]] = {}
     voices: list[SourceVoice] = []
