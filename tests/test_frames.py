@@ -850,3 +850,18 @@ def test_not_likely_to_is_negated() -> None:
 def test_hyphenated_millions() -> None:
     fig = _figure(parse_claim("The army of 1.2-million troops was mobilised."), 1.2e6)
     assert fig.counted == "troop"
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate", "modality"),
+    [
+        ("The drug doesn’t cure colds.", "cure", Modality.NONE),
+        ("The plan won’t work.", "work", Modality.WILL),
+        ("It’s not true that the dam burst.", "be", Modality.NONE),
+    ],
+)
+def test_typographic_apostrophes_read_like_plain_ones(
+    text: str, predicate: str, modality: Modality
+) -> None:
+    frame = _frame(parse_claim(text), predicate)
+    assert frame.negated and frame.modality is modality
