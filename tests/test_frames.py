@@ -865,3 +865,16 @@ def test_typographic_apostrophes_read_like_plain_ones(
 ) -> None:
     frame = _frame(parse_claim(text), predicate)
     assert frame.negated and frame.modality is modality
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate", "negated"),
+    [
+        ("It's not true that the dam burst.", "burst", True),
+        ("It is false that the mayor resigned.", "resign", True),
+        ("It is untrue that the masks cause harm.", "cause", True),
+        ("It is true that prices rose.", "rise", False),
+    ],
+)
+def test_truth_statements_about_a_clause(text: str, predicate: str, negated: bool) -> None:
+    assert _frame(parse_claim(text), predicate).negated is negated
