@@ -567,19 +567,7 @@ class SQLStore(ABC):
             FROM sources s ORDER BY s.name
             """
         )
-        return [
-            SourceStatus(
-                name=r["name"],
-                kind=r["kind"],
-                weight=r["weight"],
-                articles=r["articles"],
-                claims=r["claims"],
-                last_ingest=_dt(r["last_ingest"]),
-                last_success=_dt(r["last_success"]),
-                last_error=r["last_error"],
-            )
-            for r in rows
-        ]
+        return [SourceStatus.model_validate(_fields(r)) for r in rows]
 
     # ------------------------------------------------------------------ ingestion leases
 
