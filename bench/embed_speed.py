@@ -174,7 +174,7 @@ def one_query(emb: embed.MiniLMEmbedder, queries: Sequence[str]) -> dict[str, fl
 def run(quick: bool) -> dict[str, Any]:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     cores = cores or 1
-    n_claims, n_queries = (512, 100) if quick else (4000, 400)
+    n_claims, n_queries = (512, 100) if quick else (2000, 300)
     claims, queries, source = load_texts(n_claims, n_queries)
     log(f"embed_speed: {len(claims)} claims, {len(queries)} queries from {source}")
 
@@ -196,7 +196,7 @@ def run(quick: bool) -> dict[str, Any]:
         log(f"  throughput threads={threads} batch={batch} bucket={bucket} …")
         emb = embed.MiniLMEmbedder(threads=threads, batch_size=batch)
         emb.embed(claims[:32])
-        r = throughput(emb, claims, bucket=bucket, reps=1 if quick else 2)
+        r = throughput(emb, claims, bucket=bucket)
         rows.append({"threads": threads, "batch": batch, "bucket": bucket, **r})
     procs = None
     if cores >= 2:
