@@ -237,11 +237,13 @@ class ClaimParse(_Compact):
         Stored frames are derived data: one that cannot be read (damaged, or written by another
         version of this module with other fields) comes back empty with version 0, which is
         stale (:attr:`current` is false), so the caller parses the text again."""
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
         try:
-            raw = json.loads(data)
-            if not isinstance(raw, dict):
-                raise ValueError("not a JSON object")
-            raw.setdefault("version", 0)  # written before versions existed: stale
+            if text.startswith('{"version":'):  # as to_json writes it: parsed in pydantic's core
+                return cls.model_validate_json(text)
+            raw = json.loads(text)  # re-serialised elsewhere (a JSONB column sorts the keys)
+            if not isinstance(raw, dict) or "version" not in raw:
+                return cls(version=0)  # written before versions existed: stale
             return cls.model_validate(raw)
         except ValueError as exc:  # JSONDecodeError and ValidationError are ValueErrors
             log.debug("stored frames unreadable, treated as stale: %s", exc)

@@ -878,3 +878,12 @@ def test_typographic_apostrophes_read_like_plain_ones(
 )
 def test_truth_statements_about_a_clause(text: str, predicate: str, negated: bool) -> None:
     assert _frame(parse_claim(text), predicate).negated is negated
+
+
+def test_frames_reserialised_with_other_key_order_read_back() -> None:
+    import json
+
+    parse = parse_claim("More than 2,000 people fled the town in 2019.")
+    reordered = json.dumps(json.loads(parse.to_json()), sort_keys=True)
+    assert not reordered.startswith('{"version"')
+    assert ClaimParse.from_json(reordered) == parse
