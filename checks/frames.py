@@ -309,9 +309,11 @@ def load_parser() -> Language:
         raise ParserUnavailable("spaCy is not installed (pip install -e .)") from exc
     model_dir = _model_dir()
     _verify(model_dir)
-    if not spacy.util.is_compatible_version(spacy.__version__, _SPACY_RANGE):
+    from spacy import about
+
+    if not spacy.util.is_compatible_version(about.__version__, _SPACY_RANGE):
         raise ParserUnavailable(
-            f"spaCy {spacy.__version__} is installed; the parser model needs {_SPACY_RANGE}"
+            f"spaCy {about.__version__} is installed; the parser model needs {_SPACY_RANGE}"
         )
     nlp = spacy.load(model_dir, exclude=list(_EXCLUDED))
     log.info("parser loaded: %s %s, pipes %s", MODEL_PACKAGE, MODEL_VERSION, nlp.pipe_names)
