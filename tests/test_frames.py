@@ -887,3 +887,17 @@ def test_frames_reserialised_with_other_key_order_read_back() -> None:
     reordered = json.dumps(json.loads(parse.to_json()), sort_keys=True)
     assert not reordered.startswith('{"version"')
     assert ClaimParse.from_json(reordered) == parse
+
+
+def test_a_spacy_outside_the_model_range_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from spacy import about
+
+    monkeypatch.setattr(about, "__version__", "3.9.1")
+    fr.load_parser.cache_clear()
+    try:
+        with pytest.raises(ParserUnavailable, match="3.9.1"):
+            fr.load_parser()
+    finally:
+        monkeypatch.undo()
+        fr.load_parser.cache_clear()
+    assert fr.load_parser().pipe_names  # the real version loads again
