@@ -895,7 +895,7 @@ def test_a_spacy_outside_the_model_range_is_refused(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(about, "__version__", "3.9.1")
     fr.load_parser.cache_clear()
     try:
-        with pytest.raises(ParserUnavailable, match="3.9.1"):
+        with pytest.raises(ParserUnavailable, match=r"3\.9\.1"):
             fr.load_parser()
     finally:
         monkeypatch.undo()
