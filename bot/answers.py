@@ -9,7 +9,6 @@ its buttons where it was asked, remembers the message it became, and hands it to
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import discord
@@ -21,8 +20,6 @@ from checks.engine import Engine
 from checks.models import AskRef, CheckResult, GuildConfig, LinkCheckResult, ReviewAction
 
 __all__ = ["AnswerDesk"]
-
-log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 SOURCES_NAMED = 4  # sources named in an answer's footer before "and N more"

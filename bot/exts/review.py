@@ -6,7 +6,6 @@ CheckError is answered by the command tree's error handler."""
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 import discord
@@ -20,8 +19,6 @@ if TYPE_CHECKING:
     from bot.client import CrosscheckBot
 
 __all__ = ["ReviewCog", "setup"]
-
-log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
