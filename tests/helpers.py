@@ -24,6 +24,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -78,16 +79,23 @@ def run_cli(
     stdin: str | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 60,
+    prefix: Sequence[str] = (),
+    preexec_fn: Callable[[], None] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``crosscheck ARGS`` as a real process, waited for (``env`` defaults to ``child_env()``)."""
+    """``crosscheck ARGS`` as a real process, waited for (``env`` defaults to ``child_env()``).
+
+    ``prefix`` runs it under another command (``setpriv …``); ``preexec_fn`` runs in the child
+    before it starts (resource limits)."""
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [*prefix, sys.executable, "-m", "bot.cli", *args],
         cwd=cwd,
         env=env if env is not None else child_env(),
         input=stdin,
         capture_output=True,
         text=True,
+        errors="replace",
         timeout=timeout,
+        preexec_fn=preexec_fn,
     )
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import child_env, run_cli
 from pg import pg_schema, requires_pg
 
 from checks.engine import Engine, open_store
@@ -56,8 +57,8 @@ def cli(
 
     ``unprivileged``: when the tests run as root, the command runs without root's capabilities,
     so file and folder permissions apply to it as to any user."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSCHECK_")}
-    env.update(PYTHONPATH=str(ROOT), COLUMNS="200", PYTHONDONTWRITEBYTECODE="1")
+    env = child_env()
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
 
     def limits() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
@@ -66,16 +67,7 @@ def cli(
     prefix: list[str] = []
     if unprivileged and os.geteuid() == 0:
         prefix = [SETPRIV, "--bounding-set=-all", "--inh-caps=-all", "--"]
-    return subprocess.run(
-        [*prefix, sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        errors="replace",
-        timeout=timeout,
-        preexec_fn=limits,
-    )
+    return run_cli(*args, cwd=cwd, env=env, timeout=timeout, prefix=prefix, preexec_fn=limits)
 
 
 def one_error(r: subprocess.CompletedProcess[str]) -> str:
@@ -107,6 +99,7 @@ def _alias_bomb() -> str:
     return "\n".join(lines) + "\nsources: *a9\n"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("command", [("config", "check"), ("ingest",), ("check", "a claim")])
 def test_a_yaml_alias_bomb_is_one_line_within_bounded_memory(
     tmp_path: Path, command: tuple[str, ...]
@@ -118,6 +111,7 @@ def test_a_yaml_alias_bomb_is_one_line_within_bounded_memory(
     assert "sources.yaml" in line and "alias" in line
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("depth", [200, 5000])
 def test_deeply_nested_yaml_is_one_line(tmp_path: Path, depth: int) -> None:
     (tmp_path / "sources.yaml").write_text("sources: " + "[" * depth + "]" * depth + "\n")
@@ -165,6 +159,7 @@ def test_modest_anchors_and_merge_keys_still_load(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------- 2. unbounded reads
 
 
+@pytest.mark.e2e
 def test_a_huge_sparse_sources_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     with open(tmp_path / "sources.yaml", "wb") as f:
         f.truncate(2 << 30)
@@ -172,6 +167,7 @@ def test_a_huge_sparse_sources_file_is_refused_without_reading_it(tmp_path: Path
     assert "too large" in line
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
 def test_a_special_file_as_sources_file_is_one_line(tmp_path: Path, special: str) -> None:
     if special == "fifo":
@@ -187,6 +183,7 @@ def _articles(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.e2e
 def test_a_2gb_sparse_file_in_a_files_source_is_refused_and_the_rest_ingested(
     tmp_path: Path,
 ) -> None:
@@ -206,6 +203,7 @@ def test_a_2gb_sparse_file_in_a_files_source_is_refused_and_the_rest_ingested(
     assert status.last_error and "huge.txt" in status.last_error
 
 
+@pytest.mark.e2e
 @needs_permissions
 def test_an_unreadable_folder_in_a_files_source_is_recorded_and_the_rest_ingested(
     tmp_path: Path, restore_permissions: None
@@ -287,6 +285,7 @@ def _assert_clean(*texts: str | None) -> None:
         assert not found, (found, text[-2000:])
 
 
+@pytest.mark.e2e
 def test_hostile_reason_phrase_and_content_type_are_stored_and_printed_clean(
     tmp_path: Path, hostile_servers: list[_RawServer]
 ) -> None:
@@ -310,6 +309,7 @@ def test_hostile_reason_phrase_and_content_type_are_stored_and_printed_clean(
     _assert_clean(ingest.stdout, ingest.stderr, listing.stdout, listing.stderr, *errors)
 
 
+@pytest.mark.e2e
 def test_file_names_in_errors_are_stored_and_printed_clean(tmp_path: Path) -> None:
     folder = _articles(tmp_path / "articles")
     (folder / "evil\x1b[2J\u202e.txt").write_text("")
@@ -335,6 +335,7 @@ def test_a_source_error_is_stored_clean_whatever_raised_it(tmp_path: Path) -> No
     assert status.last_error == "bad <[2Jtag>"
 
 
+@pytest.mark.e2e
 def test_errors_already_stored_raw_are_printed_clean(tmp_path: Path) -> None:
     """A store written before the fix may hold raw escapes: `crosscheck sources` cleans them."""
     sources_yaml(tmp_path, "  - name: Local\n    kind: files\n    path: articles\n")
@@ -412,6 +413,7 @@ def test_files_paths_inside_the_folder_or_absolute_are_accepted(tmp_path: Path) 
 # ----------------------------------------------------------------------- 6. foreign SQLite files
 
 
+@pytest.mark.e2e
 def test_a_foreign_sqlite_file_is_refused_and_untouched(tmp_path: Path) -> None:
     shutil.copy(ROOT / "sources.yaml", tmp_path)
     shutil.copytree(ROOT / "samples", tmp_path / "samples")
@@ -444,6 +446,7 @@ def test_a_device_or_fifo_is_not_a_store(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
 
 
+@pytest.mark.e2e
 def test_dev_null_as_store_is_one_line() -> None:
     journal = Path("/dev/null-journal")
     existed = journal.exists()
@@ -502,6 +505,7 @@ def _dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
+@pytest.mark.e2e
 def test_copying_a_store_onto_itself_under_another_name_is_refused(
     sample_store: Path, tmp_path: Path
 ) -> None:
@@ -515,6 +519,7 @@ def test_copying_a_store_onto_itself_under_another_name_is_refused(
     assert _dump(tmp_path / "src.db") == before
 
 
+@pytest.mark.e2e
 @requires_pg
 def test_copying_a_postgresql_store_onto_itself_under_another_dsn_is_refused(
     tmp_path: Path,
@@ -526,6 +531,7 @@ def test_copying_a_postgresql_store_onto_itself_under_another_dsn_is_refused(
         assert "same store" in line
 
 
+@pytest.mark.e2e
 def test_a_refused_copy_writes_nothing(sample_store: Path, tmp_path: Path) -> None:
     shutil.copy(sample_store / "src.db", tmp_path / "src.db")
     _articles(tmp_path / "other")
@@ -567,6 +573,7 @@ def restore_permissions(tmp_path: Path) -> Iterator[None]:
             p.chmod(0o755)
 
 
+@pytest.mark.e2e
 @needs_permissions
 @pytest.mark.parametrize("writable_file", [False, True], ids=["read-only file", "writable file"])
 def test_a_store_in_a_read_only_folder_can_be_read_and_writes_say_why_not(
@@ -598,6 +605,7 @@ def test_a_weight_that_is_not_a_finite_number_says_so(tmp_path: Path, weight: st
         load_sources(p)
 
 
+@pytest.mark.e2e
 def test_a_whitespace_only_api_token_is_unset_everywhere(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
