@@ -15,7 +15,6 @@ import socket
 import sqlite3
 import stat
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import child_env, run_cli
+from helpers import child_env, invoke, run_cli
 from pg import pg_schema, requires_pg
 
 from checks.engine import Engine, open_store
@@ -605,7 +604,6 @@ def test_a_weight_that_is_not_a_finite_number_says_so(tmp_path: Path, weight: st
         load_sources(p)
 
 
-@pytest.mark.e2e
 def test_a_whitespace_only_api_token_is_unset_everywhere(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -614,16 +612,8 @@ def test_a_whitespace_only_api_token_is_unset_everywhere(
     monkeypatch.setenv("CROSSCHECK_API_TOKEN", "   ")
     monkeypatch.chdir(tmp_path)
     assert Settings().api_token is None
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "CROSSCHECK_API_TOKEN": " \t "}
     sources = str(ROOT / "sources.yaml")
-    r = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--sources", sources, "config", "check"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    r = invoke("--sources", sources, "config", "check", cwd=tmp_path, api_token=" \t ")
     assert "API: disabled" in r.stdout, r.stdout + r.stderr
 
 
