@@ -624,13 +624,32 @@ def validate_claim(text: str) -> str:
         raise InputError(f"the claim is too long ({len(cleaned):,} characters; at most {limit:,})")
     if not any(c.isalpha() for c in cleaned):
         raise InputError("the claim has no words to check")
+    if _is_other_link(cleaned):
+        raise InputError("only http and https links can be checked")
     return cleaned
+
+
+# a URI scheme (RFC 3986: a letter, then letters, digits, "+", "-", "."); one letter would be a
+# Windows drive ("C:\\…")
+_SCHEME = re.compile(r"([a-z][a-z0-9+.\-]+):(\S*)", re.IGNORECASE)
+# schemes whose links have no "//" after the colon
+_OPAQUE_SCHEMES = frozenset({"javascript", "vbscript", "data", "mailto", "about", "blob", "tel"})
 
 
 def is_link(text: str) -> bool:
     """Whether what was asked is one web link (checked as a page) rather than a claim."""
     t = text.strip()
-    return t.lower().startswith(("http://", "https://")) and " " not in t
+    return t.lower().startswith(("http://", "https://")) and not any(c.isspace() for c in t)
+
+
+def _is_other_link(text: str) -> bool:
+    """Whether ``text`` is one link of another kind than the web's (``file:``, ``ftp:``,
+    ``gopher:``, ``javascript:`` …): asked for as a link, so not a claim, and never fetched."""
+    m = _SCHEME.fullmatch(text.strip())
+    if m is None or is_link(text):
+        return False
+    scheme, rest = m.group(1).lower(), m.group(2)
+    return rest.startswith("//") or scheme in _OPAQUE_SCHEMES
 
 
 def worthiness(claim: Claim) -> float:
