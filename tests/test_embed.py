@@ -276,3 +276,42 @@ def test_get_embedder_defaults_to_minilm_when_installed(monkeypatch: pytest.Monk
     monkeypatch.delenv(embed.ENV_VAR, raising=False)
     e = get_embedder()
     assert isinstance(e, MiniLMEmbedder)
+
+
+@needs_minilm
+def test_minilm_q8_variant_refuses_the_float_compute_model(tmp_path: Path) -> None:
+    with pytest.raises(EmbedModelError, match="not the verified file"):
+        MiniLMEmbedder(model_path=embed._default_onnx_path(), variant="q8", threads=1)
+
+
+@needs_minilm
+@pytest.mark.skipif(embed.MINILM_Q8_FILE.is_file(), reason="the int8-compute model is built here")
+def test_minilm_q8_without_its_file_says_how_to_build_it() -> None:
+    with pytest.raises(EmbedModelError, match=r"model-q8\.onnx.*tools/quantize_minilm\.py"):
+        MiniLMEmbedder(variant="q8", threads=1)
+
+
+@needs_minilm
+@pytest.mark.skipif(
+    not embed.MINILM_Q8_FILE.is_file(),
+    reason="the opt-in int8-compute model is not built (tools/quantize_minilm.py)",
+)
+def test_minilm_q8_stays_close_to_the_reference() -> None:
+    e = MiniLMEmbedder(variant="q8", threads=1)
+    assert e.name == f"minilm-l6-v2-q8:{embed.MINILM_Q8_SHA256[:12]}"
+    v = e.embed([REF_SENTENCE, "On Tuesday the council passed the new city budget.", "ok"])
+    assert np.allclose(v[0][:8], REF_FIRST8, atol=0.03)
+    assert v[0] @ v[1] > 0.8 and v[0] @ v[2] < 0.4
+
+
+@needs_minilm
+@pytest.mark.skipif(
+    not embed.MINILM_Q8_FILE.is_file(),
+    reason="the opt-in int8-compute model is not built (tools/quantize_minilm.py)",
+)
+def test_minilm_q8_vector_does_not_depend_on_its_batch() -> None:
+    e = MiniLMEmbedder(variant="q8", threads=1)
+    long = "A much longer sentence that forces padding of every shorter one in its batch " * 3
+    alone = e.embed([REF_SENTENCE])[0]
+    batch = e.embed(["short", long, REF_SENTENCE, "another one"])
+    assert np.allclose(batch[2], alone, atol=1e-5)

@@ -153,9 +153,12 @@ def reference_vectors(
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model_dir", type=Path, help="directory with model.safetensors (fp32)")
+    ap.add_argument(
+        "--variant", default="int8", choices=["int8", "q8"], help="which MiniLM file to check"
+    )
     args = ap.parse_args()
     weights = _load_safetensors(args.model_dir / "model.safetensors")
-    emb = embed.MiniLMEmbedder()
+    emb = embed.MiniLMEmbedder(variant=args.variant)
     enc = emb._encode(SENTENCES)  # same tokenizer, same truncation as the runtime path
     ids, mask = enc
     ref = reference_vectors(weights, ids, mask)
