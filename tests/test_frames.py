@@ -934,3 +934,17 @@ def test_phrasal_verbs_are_not_speech_verbs() -> None:
 
 def test_no_inside_a_compound_with_its_own_article_does_not_negate() -> None:
     assert not _frame(parse_claim("The club has a strict no alcohol policy."), "have").negated
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("Harbour Times noted that the report was wrong.", "times"),
+        ("USA Today noted that the report was wrong.", "today"),
+        ("Pentagon officials told reporters the officers had left.", "pentagon"),
+        ("Officials said the port had reopened.", "official"),
+    ],
+)
+def test_speaker_names_are_whole_names(text: str, speaker: str) -> None:
+    content = [f for f in parse_claim(text).frames if not f.reporting]
+    assert content[-1].attribution == speaker
