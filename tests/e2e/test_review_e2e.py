@@ -15,19 +15,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import os
 import re
-import shutil
 import signal
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import child_env, start_cli
 
-from checks.engine import Engine
 from checks.models import GuildConfig
 from checks.store.sqlite import SQLiteStore
 
@@ -63,27 +60,20 @@ EPHEMERAL = 1 << 6
 
 
 def base_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSCHECK_")}
-    env.update(PYTHONPATH=str(ROOT), CROSSCHECK_INGEST_EVERY="0", **extra)
+    env = child_env(columns=None, ingest_every="0")
+    env.update(extra)
     return env
 
 
 @pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    """An ingested store whose server has its review channel set before the bot starts."""
-    shutil.copytree(ROOT / "samples", tmp_path / "samples")
-    shutil.copy(ROOT / "sources.yaml", tmp_path / "sources.yaml")
-    engine = Engine.open(tmp_path / "crosscheck.db", tmp_path / "sources.yaml")
-    try:
-        engine.ingest()
-    finally:
-        engine.close()
-    store = SQLiteStore(tmp_path / "crosscheck.db")
+def workdir(ingested: Path) -> Path:
+    """The ingested samples (conftest), their server's review channel set before the bot starts."""
+    store = SQLiteStore(ingested / "crosscheck.db")
     try:
         store.put_guild(GUILD.id, GuildConfig(review_channel=REVIEW))
     finally:
         store.close()
-    return tmp_path
+    return ingested
 
 
 @dataclass
@@ -109,10 +99,7 @@ async def bot_process(
     env = base_env(**standin.env(), CROSSCHECK_DISCORD_TOKEN=TOKEN)
     out, err = workdir / f"{name}.out", workdir / f"{name}.err"
     with out.open("wb") as o, err.open("wb") as e:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
+        proc = await start_cli(
             "--db",
             str(workdir / "crosscheck.db"),
             "--sources",
