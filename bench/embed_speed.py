@@ -115,8 +115,8 @@ def throughput(
     return best
 
 
-def _worker(texts: list[str], batch_size: int, go: Any, out: Any) -> None:
-    emb = embed.MiniLMEmbedder(threads=1, batch_size=batch_size)
+def _worker(texts: list[str], batch_size: int, variant: str, go: Any, out: Any) -> None:
+    emb = embed.MiniLMEmbedder(threads=1, batch_size=batch_size, variant=variant)
     emb.embed(texts[:32])  # warm
     out.put("ready")
     go.wait()  # start together
@@ -126,13 +126,13 @@ def _worker(texts: list[str], batch_size: int, go: Any, out: Any) -> None:
     out.put((w1 - w0, c1 - c0, time.monotonic()))
 
 
-def two_processes(texts: list[str], batch_size: int) -> dict[str, float]:
+def two_processes(texts: list[str], batch_size: int, variant: str) -> dict[str, float]:
     """Two spawned processes, one onnxruntime thread each, each embedding half of ``texts``."""
     ctx = mp.get_context("spawn")
     go = ctx.Event()
     out = ctx.Queue()
     procs = [
-        ctx.Process(target=_worker, args=(half, batch_size, go, out))
+        ctx.Process(target=_worker, args=(half, batch_size, variant, go, out))
         for half in (texts[0::2], texts[1::2])
     ]
     for p in procs:
@@ -171,7 +171,7 @@ def one_query(emb: embed.MiniLMEmbedder, queries: Sequence[str]) -> dict[str, fl
     return out
 
 
-def run(quick: bool) -> dict[str, Any]:
+def run(quick: bool, variant: str = "int8") -> dict[str, Any]:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     cores = cores or 1
     n_claims, n_queries = (512, 100) if quick else (2000, 300)
@@ -179,7 +179,7 @@ def run(quick: bool) -> dict[str, Any]:
     log(f"embed_speed: {len(claims)} claims, {len(queries)} queries from {source}")
 
     w0, c0 = _clock()
-    first = embed.MiniLMEmbedder(threads=1)
+    first = embed.MiniLMEmbedder(threads=1, variant=variant)
     w1, c1 = _clock()
     load = {"wall_ms": (w1 - w0) * 1000, "cpu_ms": (c1 - c0) * 1000}
     tokens = [len(r) for r in first._ids(claims)]
@@ -187,26 +187,29 @@ def run(quick: bool) -> dict[str, Any]:
 
     grid: list[tuple[int, int, bool]] = []
     thread_opts = sorted({1, cores})
-    batches = (32,) if quick else (8, 16, 32, 64)
+    batches: tuple[int, ...] = (32,) if quick else (8, 16, 32, 64)
+    if variant == "q8":  # runs one text at a time (see checks/embed.py)
+        batches = (1,)
     for t in thread_opts:
         grid += [(t, b, True) for b in batches]
-    grid.append((thread_opts[-1], 32, False))
+    if variant != "q8":
+        grid.append((thread_opts[-1], 32, False))
     rows = []
     for threads, batch, bucket in grid:
         log(f"  throughput threads={threads} batch={batch} bucket={bucket} …")
-        emb = embed.MiniLMEmbedder(threads=threads, batch_size=batch)
+        emb = embed.MiniLMEmbedder(threads=threads, batch_size=batch, variant=variant)
         emb.embed(claims[:32])
         r = throughput(emb, claims, bucket=bucket)
         rows.append({"threads": threads, "batch": batch, "bucket": bucket, **r})
     procs = None
     if cores >= 2:
         log("  throughput: two processes × one thread …")
-        procs = two_processes(claims, 32)
+        procs = {"batch": batches[-1], **two_processes(claims, batches[-1], variant)}
 
     latency = []
     short = random.Random(3).sample(claims, min(len(claims), len(queries)))
     for threads in thread_opts:
-        emb = embed.MiniLMEmbedder(threads=threads)
+        emb = embed.MiniLMEmbedder(threads=threads, variant=variant)
         for kind, texts in (("claim", short), ("tweet", queries)):
             log(f"  one query, {kind}s, threads={threads} …")
             latency.append({"threads": threads, "kind": kind, **one_query(emb, texts)})
@@ -247,7 +250,8 @@ def markdown(r: dict[str, Any]) -> str:
     p = r.get("two_processes")
     if p:
         lines.append(
-            f"| 2 processes × 1 thread | 32 | yes | {p['per_wall_s']:.0f} | {p['per_cpu_s']:.0f} |"
+            f"| 2 processes × 1 thread | {p['batch']} | yes | {p['per_wall_s']:.0f} "
+            f"| {p['per_cpu_s']:.0f} |"
         )
     lines += [
         "",
@@ -267,9 +271,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Sentence-embedding speed (wall and CPU time).")
     ap.add_argument("--quick", action="store_true", help="fewer texts and settings (~1 min)")
     ap.add_argument("--json", action="store_true", help="print the raw figures as JSON")
+    ap.add_argument(
+        "--variant", default="int8", choices=["int8", "q8"], help="q8: the opt-in int8-compute file"
+    )
     args = ap.parse_args(argv)
     try:
-        result = run(args.quick)
+        result = run(args.quick, args.variant)
     except embed.EmbedModelError as exc:
         print(f"embedding benchmark skipped: {exc}")
         return 0
