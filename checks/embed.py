@@ -391,15 +391,22 @@ def _minilm_available() -> bool:
     )
 
 
+def _canonical(spec: str) -> str:
+    """One cache key per embedder: "auto" resolves to what it means here, aliases to one name."""
+    if spec == "auto":
+        if _minilm_available():
+            return "minilm"
+        log.debug("embeddings off: the MiniLM model package is not installed")
+        return "none"
+    return "none" if spec in ("off", "lexical") else spec
+
+
 def _build(spec: str) -> Embedder | None:
-    if spec in ("none", "off", "lexical"):
+    if spec == "none":
         return None
     if spec == "hash":
         return HashEmbedder()
-    if spec in ("minilm", "auto"):
-        if spec == "auto" and not _minilm_available():
-            log.info("embeddings off: the MiniLM model package is not installed")
-            return None
+    if spec == "minilm":
         return MiniLMEmbedder()
     if spec == "minilm-q8":
         return MiniLMEmbedder(variant="q8")
@@ -415,6 +422,7 @@ def get_embedder(spec: str | None = None) -> Embedder | None:
     Raises :class:`EmbedModelError` for an unknown name or model files that fail their pinned hash.
     """
     key = (spec if spec is not None else os.environ.get(ENV_VAR, "") or "auto").strip().lower()
+    key = _canonical(key or "auto")
     # Keyed by process id too: a forked child must not reuse its parent's onnxruntime thread pool.
     ck = (os.getpid(), key)
     with _lock:

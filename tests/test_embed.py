@@ -315,3 +315,9 @@ def test_minilm_q8_vector_does_not_depend_on_its_batch() -> None:
     alone = e.embed([REF_SENTENCE])[0]
     batch = e.embed(["short", long, REF_SENTENCE, "another one"])
     assert np.allclose(batch[2], alone, atol=1e-5)
+
+
+@needs_minilm
+def test_default_and_named_minilm_share_one_loaded_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(embed.ENV_VAR, raising=False)
+    assert get_embedder() is get_embedder("minilm") is get_embedder(" MiniLM ")
