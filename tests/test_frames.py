@@ -962,3 +962,18 @@ def test_no_evidence_reaches_a_loosely_attached_clause_once() -> None:
 def test_a_reduced_relative_parsed_as_a_clause_keeps_its_noun_as_subject() -> None:
     parse = parse_claim("Most people infected with the virus will experience mild illness.")
     assert _frame(parse, "experience").subject_head == "person"
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate", "modality"),
+    [
+        ("Smoking is known to damage the lungs.", "damage", Modality.NONE),
+        ("The drug was shown to cut deaths.", "cut", Modality.NONE),
+        ("The general is believed to have fled.", "flee", Modality.REPORTEDLY),
+        ("The ship is thought to have sunk.", "sink", Modality.REPORTEDLY),
+    ],
+)
+def test_known_to_asserts_believed_to_reports(
+    text: str, predicate: str, modality: Modality
+) -> None:
+    assert _frame(parse_claim(text), predicate).modality is modality
