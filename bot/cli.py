@@ -86,14 +86,39 @@ class _State:
 state = _State()
 
 
+class _MaskedStream:
+    """Standard output or error with credentials masked in everything written
+    (``checks.redact``): a ``--db`` DSN's password, a token in a message. The stream is looked
+    up at each write (a test runner swaps it)."""
+
+    def __init__(self, stderr: bool) -> None:
+        self.stderr = stderr
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr if self.stderr else sys.stdout
+
+    def write(self, text: str) -> int:
+        from checks.redact import mask_secrets
+
+        return int(self.stream.write(mask_secrets(text)))
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, fileno, encoding …
+        return getattr(self.stream, name)
+
+
 def _console(stderr: bool) -> Console:
     """This invocation's console for stdout or stderr (built on first use: the terminal's width
-    and colours are read then)."""
+    and colours are read then). Everything it prints has credentials masked."""
     console = state.consoles.get(stderr)
     if console is None:
         from rich.console import Console
 
-        console = state.consoles[stderr] = Console(stderr=stderr, highlight=False, soft_wrap=True)
+        console = state.consoles[stderr] = Console(
+            file=_MaskedStream(stderr),  # type: ignore[arg-type]
+            highlight=False,
+            soft_wrap=True,
+        )
     return console
 
 

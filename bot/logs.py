@@ -7,6 +7,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from checks.redact import mask_secrets
+
 __all__ = ["JsonFormatter", "configure_logging"]
 
 # attributes every LogRecord has; anything else was passed in `extra=` and is kept as a field
@@ -41,8 +43,16 @@ class _OneLineReconnects(logging.Filter):
         return True
 
 
+class _MaskedHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Lines on stderr with credentials masked (``checks.redact``): whatever a message, its
+    arguments, an exception or a traceback quoted, no password or token is written."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_secrets(super().format(record))
+
+
 def configure_logging(level: str | int, fmt: str = "text") -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _MaskedHandler(sys.stderr)
     handler.addFilter(_OneLineReconnects())
     if fmt.lower() == "json":
         handler.setFormatter(JsonFormatter())

@@ -653,13 +653,50 @@ def create_app(state: WebState) -> web.Application:
     return app
 
 
+def _client_problem(exc: BaseException) -> str | None:
+    """What a client did wrong, in a few words that quote nothing it sent; None when ``exc`` is
+    not the client's doing."""
+    from aiohttp.http_exceptions import HttpProcessingError
+
+    if isinstance(exc, HttpProcessingError):
+        # the message's first line names the problem; the lines after it quote the request
+        what = str(exc.message).strip().splitlines()[0].rstrip(":") if exc.message else ""
+        return f"malformed HTTP request ({what or type(exc).__name__})"
+    if isinstance(exc, ConnectionError):
+        return "the client disconnected before the request was answered"
+    return None
+
+
+class _ServerLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """The HTTP server's own log (aiohttp's, for what happens before and around a handler): a
+    request the client broke — malformed HTTP, a connection dropped mid-body — is one INFO line
+    naming the problem and the peer, never a traceback quoting the request (which may hold a
+    bearer token). Anything else is logged as aiohttp logs it."""
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info")
+        problem = _client_problem(exc) if isinstance(exc, BaseException) else None
+        if problem is None:
+            super().log(level, msg, *args, **kwargs)
+            return
+        peer = args[0] if args and "%s" in str(msg) else "?"
+        self.logger.log(min(level, logging.INFO), "refused a request from %s: %s", peer, problem)
+
+
+_SERVER_LOG = _ServerLog(logging.getLogger("bot.web.server"), {})
+
+
 async def start_web(
     state: WebState, *, host: str, port: int, shutdown_timeout: float = 10.0
 ) -> web.AppRunner:
     """Serve the app; returns the runner (``await runner.cleanup()`` to stop, which waits at
     most ``shutdown_timeout`` for open requests)."""
     runner = web.AppRunner(
-        create_app(state), access_log=None, handle_signals=False, shutdown_timeout=shutdown_timeout
+        create_app(state),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=shutdown_timeout,
+        logger=_SERVER_LOG,
     )
     await runner.setup()
     site = web.TCPSite(runner, host=host, port=port)

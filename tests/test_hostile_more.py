@@ -7,6 +7,10 @@ guards against a hang and is generous, since the machine may be busy.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -78,3 +82,136 @@ async def test_the_api_refuses_a_non_web_link_as_claim_or_url(tmp_path: Path) ->
             assert r.status == 400
     finally:
         engine.close()
+
+
+# ---------------------------------------------------------------------------- 4: secrets
+
+DSN = "postgresql://crosscheck:PASSWORD-x9@127.0.0.1:1/crosscheck?connect_timeout=2"
+
+
+def test_mask_secrets_masks_passwords_tokens_and_keys_and_keeps_the_rest() -> None:
+    from checks.redact import mask_secrets
+
+    cases = {
+        "postgresql://u:PASSWORD-x9@db:5432/x": "postgresql://u:***@db:5432/x",
+        "postgresql://u:p@ss@db/x": "postgresql://u:***@db/x",
+        "host=db user=u password=PASSWORD-x9 dbname=x": "host=db user=u password=*** dbname=x",
+        "https://example.org/a?api_key=PASSWORD-x9&q=1": "https://example.org/a?api_key=***&q=1",
+        "b'Authorization: Bearer PASSWORD-x9\\x00'": "b'Authorization: ***'",
+        "got bearer PASSWORD-x9 from 10.0.0.1": "got bearer *** from 10.0.0.1",
+    }
+    for raw, masked in cases.items():
+        assert mask_secrets(raw) == masked, raw
+    for plain in ("missing or wrong bearer token", "At 12:30 the bridge reopened", "x.db"):
+        assert mask_secrets(plain) == plain
+
+
+def test_config_check_masks_the_store_password(tmp_path: Path) -> None:
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    r = invoke("--db", DSN, "config", "check", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "PASSWORD-x9" not in r.stdout + r.stderr
+    assert "crosscheck:***@127.0.0.1:1" in r.stdout
+
+
+def test_a_store_that_cannot_be_reached_is_one_line_without_its_password(tmp_path: Path) -> None:
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    dsn = DSN.replace("?", "?password=PASSWORD-x9&")
+    r = invoke("--db", dsn, "sources", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "PASSWORD-x9" not in r.stdout + r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+@pytest.fixture
+def logs(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., None]]:
+    """``configure`` the process's logging as a command does (to the captured stderr); the
+    test run's own logging is given back afterwards."""
+    from bot.logs import configure_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+
+    def configure(fmt: str, level: str | int = logging.DEBUG) -> None:
+        configure_logging(level, fmt)
+
+    yield configure
+    root.handlers[:], level = saved
+    root.setLevel(level)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_no_log_line_carries_a_password_or_token(
+    logs: Callable[..., None], capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    logs(fmt)
+    log = logging.getLogger("crosscheck.test")
+    log.warning("cannot open the store %s", DSN)
+    log.info("request headers: %r", {"Authorization": "Bearer PASSWORD-x9"})
+    try:
+        raise ValueError(f"bad header: Authorization: Bearer PASSWORD-x9 from {DSN}")
+    except ValueError:
+        log.exception("failed")
+    err = capsys.readouterr().err
+    assert "cannot open the store" in err and "failed" in err
+    assert "PASSWORD-x9" not in err, err
+
+
+TOKEN = "PASSWORD-x9-api-token"
+
+
+def _raw_requests() -> dict[str, bytes]:
+    auth = f"Authorization: Bearer {TOKEN}\r\n".encode()
+    head = b"POST /v1/check HTTP/1.1\r\nHost: x\r\n"
+    body = b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    return {
+        "NUL in another header": head + auth + b"X-Note: a\x00b\r\n" + body,
+        "NUL after the token": head + auth[:-2] + b"\x00\r\n" + body,
+        "control character in the token": head + auth[:-2] + b"\x01\r\n" + body,
+        "no colon": head + auth + b"Broken header line\r\n" + body,
+        "token in the request line": f"GET /v1/claims?q=x&token={TOKEN} HTTP/9\r\n\r\n".encode(),
+    }
+
+
+@pytest.fixture
+async def web_server(tmp_path: Path) -> AsyncIterator[int]:
+    """``start_web`` (the bot's and ``serve``'s web surface) on a free loopback port."""
+    from bot.web import Metrics, WebState, start_web
+    from checks.engine import Engine
+
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    engine = Engine.open(tmp_path / "crosscheck.db", tmp_path / "sources.yaml")
+    runner = await start_web(WebState(engine, Metrics(), api_token=TOKEN), host="127.0.0.1", port=0)
+    try:
+        yield runner.addresses[0][1]
+    finally:
+        await runner.cleanup()
+        engine.close()
+
+
+async def _exchange(port: int, raw: bytes, *, close_early: bool = False) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(raw)
+        await writer.drain()
+        if close_early:
+            return b""
+        return await asyncio.wait_for(reader.read(), 30)
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+
+
+async def test_a_malformed_request_never_logs_the_bearer_token(
+    web_server: int, logs: Callable[..., None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs("text")
+    capsys.readouterr()
+    for name, raw in _raw_requests().items():
+        answer = await _exchange(web_server, raw)
+        assert answer.startswith(b"HTTP/1.") and b" 400 " in answer.split(b"\r\n")[0], name
+        err = capsys.readouterr().err
+        assert TOKEN not in err, (name, err)
+        assert "Traceback" not in err, (name, err)
+        assert len(err.strip().splitlines()) <= 1, (name, err)
