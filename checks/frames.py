@@ -2309,7 +2309,7 @@ def _is_name_digit(t: Token) -> bool:
         prev is not None
         and prev.tag_ in {"NN", "NNP"}
         and prev.lower_ not in lx.MONTHS
-        and _lemma(prev) not in _TIME_UNITS | _SEASONS  # "the year 2019", "summer 2020"
+        and _lemma(prev) not in _TIME_UNITS | _SEASONS | {"age"}  # "year 2019", "age 62"
         and (
             t.head.i == prev.i
             or prev.head.i == t.i

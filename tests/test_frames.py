@@ -1013,3 +1013,8 @@ def test_an_age_in_commas_needs_a_person() -> None:
 def test_a_date_inside_a_time_phrase_dates_the_verb(text: str, year: int, dated: str) -> None:
     (date,) = parse_claim(text).dates
     assert (date.year, date.dates) == (year, dated)
+
+
+def test_age_after_the_word_age_is_an_age() -> None:
+    fig = _figure(parse_claim("Each adult (average age 62) was asked."), 62)
+    assert (fig.unit, fig.counted) == ("year", "age")
