@@ -265,3 +265,14 @@ def test_adapters_never_reach_into_the_engines_store(path: Path) -> None:
     """DESIGN.md: an adapter calls the engine; what it needs from storage is an engine method."""
     lines = _store_accesses(_tree(path))
     assert not lines, f"{_rel(path)} reads .store on line(s) {lines}: add an Engine method"
+
+
+def test_every_public_engine_method_says_what_it_does() -> None:
+    """ruff's D1 rules see ``def``s; the engine's delegated names (``review_act = _via(…)``)
+    must carry the docstring of what they call."""
+    from checks.engine import Engine
+
+    public = [n for n in dir(Engine) if not n.startswith("_") and callable(getattr(Engine, n))]
+    assert {"acheck_text", "review_act", "guild_config", "answer_result"} <= set(public)
+    undocumented = [n for n in public if not (getattr(Engine, n).__doc__ or "").strip()]
+    assert not undocumented, f"Engine methods without a docstring: {undocumented}"
