@@ -32,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine, percentile, today
+from _common import current_rss_mb, machine, percentile, today
 
 from checks import embed
 
@@ -178,10 +178,19 @@ def run(quick: bool, variant: str = "int8") -> dict[str, Any]:
     claims, queries, source = load_texts(n_claims, n_queries)
     log(f"embed_speed: {len(claims)} claims, {len(queries)} queries from {source}")
 
+    import onnxruntime  # noqa: F401  (its own import is not the model's memory)
+    import tokenizers  # noqa: F401
+
+    rss0 = current_rss_mb()
     w0, c0 = _clock()
     first = embed.MiniLMEmbedder(threads=1, variant=variant)
     w1, c1 = _clock()
-    load = {"wall_ms": (w1 - w0) * 1000, "cpu_ms": (c1 - c0) * 1000}
+    first.embed(claims[:32])
+    load = {
+        "wall_ms": (w1 - w0) * 1000,
+        "cpu_ms": (c1 - c0) * 1000,
+        "rss_mb": current_rss_mb() - rss0,
+    }
     tokens = [len(r) for r in first._ids(claims)]
     qtokens = [len(r) for r in first._ids(queries)]
 
@@ -236,7 +245,7 @@ def markdown(r: dict[str, Any]) -> str:
         f"{r['source']} (mean {r['claim_tokens_mean']:.1f} tokens; tweets as queries, mean "
         f"{r['query_tokens_mean']:.1f} tokens; truncation at {r['max_tokens']}). "
         f"{r['machine']}; {r['date']}. Model load: {r['load']['wall_ms']:.0f} ms wall, "
-        f"{r['load']['cpu_ms']:.0f} ms CPU.",
+        f"{r['load']['cpu_ms']:.0f} ms CPU, {r['load']['rss_mb']:.0f} MB more memory.",
         "",
         "| layout | batch | length-sorted | sentences/s (wall) | sentences per CPU-s |",
         "| --- | ---: | :---: | ---: | ---: |",
