@@ -381,6 +381,7 @@ class MiniLMEmbedder:
 
 _lock = threading.Lock()
 _cache: dict[tuple[int, str], Embedder | None] = {}
+_failed: dict[tuple[int, str], EmbedModelError] = {}
 
 
 def _minilm_available() -> bool:
@@ -419,13 +420,21 @@ def get_embedder(spec: str | None = None) -> Embedder | None:
     """The embedder named by ``spec`` or ``$CROSSCHECK_EMBEDDER``; built once per process.
 
     Without either, MiniLM when its package is installed, else ``None`` (lexical only).
-    Raises :class:`EmbedModelError` for an unknown name or model files that fail their pinned hash.
+    Raises :class:`EmbedModelError` for an unknown name or model files that fail their pinned hash;
+    a failure is remembered too, so asking again costs nothing until the process restarts.
     """
     key = (spec if spec is not None else os.environ.get(ENV_VAR, "") or "auto").strip().lower()
     key = _canonical(key or "auto")
     # Keyed by process id too: a forked child must not reuse its parent's onnxruntime thread pool.
     ck = (os.getpid(), key)
     with _lock:
+        if ck in _failed:
+            raise _failed[ck]
         if ck not in _cache:
-            _cache[ck] = _build(key)
+            try:
+                _cache[ck] = _build(key)
+            except EmbedModelError as exc:
+                log.warning("embeddings unavailable: %s", exc)
+                _failed[ck] = exc
+                raise
         return _cache[ck]

@@ -321,3 +321,17 @@ def test_minilm_q8_vector_does_not_depend_on_its_batch() -> None:
 def test_default_and_named_minilm_share_one_loaded_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(embed.ENV_VAR, raising=False)
     assert get_embedder() is get_embedder("minilm") is get_embedder(" MiniLM ")
+
+
+def test_get_embedder_remembers_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def failing(spec: str) -> None:
+        calls.append(spec)
+        raise EmbedModelError("model.onnx is not the verified file", path="/x/model.onnx")
+
+    monkeypatch.setattr(embed, "_build", failing)
+    for _ in range(3):
+        with pytest.raises(EmbedModelError, match="not the verified file"):
+            get_embedder("minilm-remembered")
+    assert calls == ["minilm-remembered"]
