@@ -252,11 +252,11 @@ async def _backlog_entry(state: WebState) -> dict[str, Any]:
         stats = await state.engine.review_stats(None)
     except CheckError as exc:
         return {"healthy": False, "error": str(exc)}
-    counts = stats["counts"]
-    oldest = stats.get("oldest_pending")
+    counts = stats.counts
+    oldest = stats.oldest_pending
     age = (datetime.now(UTC) - oldest).total_seconds() if oldest else None
     healthy = age is None or age <= BACKLOG_MAX_AGE.total_seconds()
-    entry = {
+    entry: dict[str, Any] = {
         "healthy": healthy,
         "open": counts.get("open", 0),
         "in_review": counts.get("in_review", 0),

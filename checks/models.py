@@ -40,6 +40,7 @@ __all__ = [
     "ReviewEntry",
     "ReviewItem",
     "ReviewState",
+    "ReviewStats",
     "Source",
     "SourceStatus",
     "SourceVoice",
@@ -495,6 +496,13 @@ class ReviewItem(BaseModel):
     def pending(self) -> bool:
         """Whether the item still waits for a decision."""
         return self.state in (ReviewState.OPEN, ReviewState.IN_REVIEW)
+
+
+class ReviewStats(BaseModel):
+    """How a review queue is doing: its items by state, and the oldest one still waiting."""
+
+    counts: dict[str, int] = Field(default_factory=dict)  # state value → items
+    oldest_pending: datetime | None = None  # when the oldest open or in-review item was made
 
 
 class AuditEntry(BaseModel):

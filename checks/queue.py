@@ -195,8 +195,7 @@ class ReviewQueue:
 
     def depth(self) -> dict[str, int]:
         """Items by state, all servers together (blocking: for a metrics scrape)."""
-        counts: dict[str, int] = self.store.review_stats(None)["counts"]
-        return counts
+        return self.store.review_stats(None).counts
 
 
 class Answers:

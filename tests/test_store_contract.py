@@ -38,6 +38,7 @@ from checks.models import (
     ReviewEntry,
     ReviewItem,
     ReviewState,
+    ReviewStats,
     Source,
     Verdict,
 )
@@ -632,11 +633,11 @@ def test_review_list_stats_and_posts(store: Store) -> None:
     assert store.review_list(guild_id=3) == []
 
     stats = store.review_stats()
-    assert stats["counts"] == {"open": 2, "dismissed": 1}
-    assert isinstance(stats["oldest_pending"], datetime)
-    assert stats["oldest_pending"] == a.created_at
-    assert store.review_stats(2)["counts"] == {"open": 1}
-    assert store.review_stats(3) == {"counts": {}, "oldest_pending": None}
+    assert stats.counts == {"open": 2, "dismissed": 1}
+    assert isinstance(stats.oldest_pending, datetime)
+    assert stats.oldest_pending == a.created_at
+    assert store.review_stats(2).counts == {"open": 1}
+    assert store.review_stats(3) == ReviewStats()
 
     big = 1_100_000_000_000_000_102
     store.review_set_post(a.id, channel_id=big, message_id=big + 1, version=a.version)

@@ -105,9 +105,9 @@ class ReviewCog(commands.GroupCog, group_name="review", group_description="Moder
     @app_commands.command(name="stats", description="How the queue is doing")
     async def stats(self, interaction: discord.Interaction[CrosscheckBot]) -> None:
         stats = await self.engine.review_stats(interaction.guild_id)
-        counts = stats["counts"]
+        counts = stats.counts
         lines = [f"{STATE_TAGS[s]}: {counts.get(s.value, 0)}" for s in ReviewState]
-        oldest = stats.get("oldest_pending")
+        oldest = stats.oldest_pending
         if oldest:
             lines.append(f"Oldest pending since {discord.utils.format_dt(oldest, 'R')}")
         await interaction.response.send_message(

@@ -16,6 +16,7 @@ from checks.models import (
     ReviewDecision,
     ReviewEntry,
     ReviewItem,
+    ReviewStats,
     Source,
     SourceStatus,
     StoredAnswer,
@@ -174,8 +175,8 @@ class Store(Protocol):
         """Claim an ask for its follow-up with 0 (False when already claimed), then set the
         real message id the same way."""
 
-    def review_stats(self, guild_id: int | None = None) -> dict[str, Any]:
-        """``{"counts": {state: n}, "oldest_pending": datetime | None}`` of one server or all."""
+    def review_stats(self, guild_id: int | None = None) -> ReviewStats:
+        """Items by state and the oldest pending item's time, of one server or all."""
 
     def lease_source(self, source: str, holder: str, ttl_s: float) -> bool:
         """Take or extend ``holder``'s lease on a source; False while another's is live."""

@@ -26,6 +26,7 @@ from checks.models import (
     ReviewDecision,
     ReviewEntry,
     ReviewItem,
+    ReviewStats,
     Source,
     SourceStatus,
     StoredAnswer,
@@ -538,7 +539,7 @@ class SQLStore(ABC):
             )
             return bool(cur.rowcount == 1)
 
-    def review_stats(self, guild_id: int | None = None) -> dict[str, Any]:
+    def review_stats(self, guild_id: int | None = None) -> ReviewStats:
         """Items by state and the oldest pending item's creation time."""
         where = "WHERE guild_id = ?" if guild_id is not None else ""
         params: tuple[object, ...] = (guild_id,) if guild_id is not None else ()
@@ -554,7 +555,7 @@ class SQLStore(ABC):
             + " state IN ('open', 'in_review')",
             params,
         )[0]["t"]
-        return {"counts": counts, "oldest_pending": _dt(oldest)}
+        return ReviewStats(counts=counts, oldest_pending=_dt(oldest))
 
     def source_status(self) -> list[SourceStatus]:
         """Every source the store knows, with counts and ingest health."""
