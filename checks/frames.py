@@ -6,10 +6,13 @@ model"). Each clause becomes a :class:`Frame`:
 
 * ``predicate`` — the clause's verb lemma ("approve"); control verbs are folded into the verb
   they govern: "failed to deliver" is *deliver*, negated; "plans to cut" is *cut*, modality plans;
-* ``negated`` — a negation whose scope covers this predicate: a ``neg`` child ("not", "never"),
-  "no"/"nobody"/"none" on its subject or object, "fail/refuse to", "deny that", "no evidence that".
+* ``negated`` — a negation whose scope covers this predicate: a ``neg`` child ("not", "never",
+  "no longer"), "no"/"nobody"/"none"/"not a single" on its subject or object, "neither … nor",
+  "fail/refuse to", "deny that", "denied reports that", "no / not enough evidence that", "it is
+  not true that", "do not think that", "without doing", an answered question ("Can X? No.").
   Negation does not leak into relative or infinitival clauses hanging off a noun: in "have not
-  agreed on a plan to guard the 500-km frontier" only *agree* is negated;
+  agreed on a plan to guard the 500-km frontier" only *agree* is negated; a contrastive "not"
+  ("Rich, not the Russians, …") and "not all" negate nothing;
 * ``modality`` — may, might, could, plans, expected, reportedly …;
 * ``subject`` / ``object`` — content lemmas of the arguments (passives are turned active);
 * ``figures`` — each number with its range, bound, unit, counted noun and *owner* (the entity it
@@ -21,7 +24,11 @@ model"). Each clause becomes a :class:`Frame`:
 * ``dates`` — with what they date ("in 2019" after *rise* dates *rise*);
 * ``attribution`` — who said it ("X said that …", "according to Y");
 * ``comparisons`` — ratios and multiples ("50 to every 6", "twice as many");
-* ``conditional`` — the clause is a condition or an open question ("if …", "whether …").
+* ``conditional`` — the clause is a condition or an open question ("if …", "whether …", an
+  unanswered "Can X?");
+* ``main`` — the clause is what its sentence asserts: the root, or what a reporting root
+  reports ("the minister said that 300 soldiers died" → *die*); ``reporting`` marks the speech
+  verb itself.
 
 Headlines in Title Case or capitals are parsed in sentence case (the tagger reads them far
 better); the frames then quote the sentence-cased words.
