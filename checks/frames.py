@@ -315,7 +315,28 @@ _LOCK = threading.Lock()
 
 @functools.lru_cache(maxsize=1)
 def load_parser() -> Language:
-    """The pinned spaCy pipeline without NER, verified, loaded once per process."""
+    """The pinned spaCy pipeline without NER, verified, loaded once per process.
+
+    A model that is missing or refused raises :class:`ParserUnavailable` — once per process:
+    later calls raise the same error at once instead of hashing the files again."""
+    with _LOAD_LOCK:  # two threads asking at once load it once
+        if _REFUSED:
+            raise _REFUSED[0]
+        if not _LOADED:
+            try:
+                _LOADED.append(_load())
+            except ParserUnavailable as exc:
+                _REFUSED.append(exc)
+                raise
+        return _LOADED[0]
+
+
+_LOAD_LOCK = threading.Lock()
+_LOADED: list[Language] = []
+_REFUSED: list[ParserUnavailable] = []
+
+
+def _load() -> Language:
     try:
         import spacy
     except ImportError as exc:  # pragma: no cover - spacy is a dependency

@@ -893,14 +893,21 @@ def test_a_spacy_outside_the_model_range_is_refused(monkeypatch: pytest.MonkeyPa
     from spacy import about
 
     monkeypatch.setattr(about, "__version__", "3.9.1")
+    loaded = list(fr._LOADED)
+    fr._LOADED.clear()
     fr.load_parser.cache_clear()
     try:
         with pytest.raises(ParserUnavailable, match=r"3\.9\.1"):
             fr.load_parser()
+        monkeypatch.undo()
+        with pytest.raises(ParserUnavailable, match=r"3\.9\.1"):
+            fr.load_parser()  # refused once per process: not verified again
     finally:
         monkeypatch.undo()
+        fr._REFUSED.clear()
         fr.load_parser.cache_clear()
-    assert fr.load_parser().pipe_names  # the real version loads again
+    assert fr.load_parser().pipe_names  # with the refusal forgotten, the real version loads
+    assert loaded == [] or fr.load_parser() is not loaded[0]  # it was really loaded anew
 
 
 @pytest.mark.parametrize(
