@@ -15,10 +15,10 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from checks import claims as claims_mod
 from checks.claims import validate_claim
@@ -45,6 +45,7 @@ from checks.models import (
     Verdict,
 )
 from checks.queue import Answers, ReviewQueue, in_thread
+from checks.queue import delegate as _via
 from checks.sources.config import FactCheckApiSource, SourcesFile, load_sources
 from checks.stance import StanceSettings
 from checks.store import open_store
@@ -59,9 +60,6 @@ __all__ = ["Engine", "EngineSettings", "open_store"]
 
 log = logging.getLogger(__name__)
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
 
 @dataclass(frozen=True)
 class EngineSettings:
@@ -74,18 +72,6 @@ class EngineSettings:
     moderator_weight: float = 3.0  # a server's moderator verdict, before the fact-check boost
     # processes that split articles into claims while ingesting (0: threads only)
     ingest_processes: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
-
-
-def _via(
-    part: str, method: Callable[Concatenate[Any, _P], _R]
-) -> Callable[Concatenate[Engine, _P], _R]:
-    """An engine method that is ``method`` of the engine's ``part`` (``engine.reviews``, ...)."""
-
-    def call(self: Engine, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        return method(getattr(self, part), *args, **kwargs)
-
-    call.__name__, call.__doc__ = method.__name__, method.__doc__
-    return call
 
 
 class Engine:

@@ -41,7 +41,7 @@ from checks.review import (
 )
 from checks.store.base import Store
 
-__all__ = ["Answers", "ReviewQueue", "in_thread"]
+__all__ = ["Answers", "ReviewQueue", "delegate", "in_thread"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -65,6 +65,19 @@ def in_thread(
         return await asyncio.to_thread(getattr(self.store, name), *args, **kwargs)
 
     call.__name__, call.__doc__ = name, method.__doc__
+    return call
+
+
+def delegate(
+    part: str, method: Callable[Concatenate[Any, _P], _R]
+) -> Callable[Concatenate[Any, _P], _R]:
+    """A method that is ``method`` of its owner's attribute ``part`` (the engine's old names
+    for ``engine.reviews.act`` and the like), with ``method``'s signature and docstring."""
+
+    def call(self: Any, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return method(getattr(self, part), *args, **kwargs)
+
+    call.__name__, call.__doc__ = method.__name__, method.__doc__
     return call
 
 
