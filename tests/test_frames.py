@@ -1059,3 +1059,9 @@ def test_a_question_word_infinitive_is_not_folded() -> None:
 )
 def test_who_does_the_infinitive(text: str, predicate: str, subject: str) -> None:
     assert _frame(parse_claim(text), predicate).subject_head == subject
+
+
+def test_a_count_before_a_group_name_is_a_figure() -> None:
+    parse = parse_claim("A farming family killed 25 Taliban, local media report.")
+    assert [f.value for f in parse.figures] == [25]
+    assert [f.value for f in parse_claim("The iPhone 6 Plus sold well.").figures] == []
