@@ -5,9 +5,9 @@ splitting a whole article). The store queues each new claim; :func:`embed_backlo
 off that queue, embeds them and stores the vectors, each batch one transaction — so it can be
 stopped at any point and resumed, by the same caller or another. Three callers do this work:
 
-* the ingest run, in a low-priority background thread of its process (:func:`embed_in_background`),
+* long-running ingestion (``crosscheck worker``, ``serve``, the bot's own ingestion), in a
+  low-priority background process started after its first ingest run (:func:`embed_in_background`),
   so that ingestion keeps its pace and vectors follow;
-* ``crosscheck worker`` (the same thread, for as long as the worker runs);
 * ``crosscheck db embed``, with a progress bar, for backfilling a store made before vectors or
   after a change of embedding model.
 """
@@ -16,10 +16,15 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import logging
+import multiprocessing
 import os
+import signal
 import socket
+import sys
 import threading
+import time
 import weakref
 from collections.abc import Callable
 
@@ -31,8 +36,9 @@ __all__ = ["BATCH", "BackgroundEmbedder", "embed_backlog", "embed_in_background"
 log = logging.getLogger(__name__)
 
 BATCH = 64  # claims embedded and stored per transaction
-_IDLE_S = 5.0  # how long the background thread sleeps when the backlog is empty
-_NICE = 10  # the background thread's niceness (Linux: per thread), so ingestion keeps its pace
+_BACKGROUND_BATCH = 16  # smaller in the background: stopping waits for at most one batch
+_IDLE_S = 5.0  # how long the background process sleeps when the backlog is empty
+_NICE = 10  # the background process's niceness, so that ingestion and checks keep their pace
 
 
 def holder_name(role: str) -> str:
@@ -70,75 +76,80 @@ def embed_backlog(
 
 
 class BackgroundEmbedder:
-    """A daemon thread that works off a store's embedding backlog while the process runs.
+    """A low-priority process that works off a store's embedding backlog while this one runs.
 
-    It runs at a lower CPU priority than the rest of the process (Linux niceness is per thread,
-    and the embedder's own threads, made in it, inherit it), sleeps while there is nothing to
-    do, and stops after its current batch when :meth:`stop` is called or the process exits."""
+    A separate process (spawned, niceness 10) rather than a thread: the model's CPU time never
+    competes with this process's event loop for the GIL, and stopping it at any point is safe —
+    each batch is one transaction, an interrupted batch's lease runs out and it is done again.
+    It opens its own connection to the store, sleeps while there is nothing to do, and ends
+    with this process (also when this one is killed)."""
 
     def __init__(self, store: Store, embedder_spec: str | None = None) -> None:
-        self.store = store
+        self.target = str(getattr(store, "dsn", None) or store.path)
         self.spec = embedder_spec
-        self.embedded = 0
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="crosscheck-embed", daemon=True)
+        ctx = multiprocessing.get_context("spawn")
+        self._proc = ctx.Process(
+            target=_work,
+            args=(self.target, self.spec, os.getpid()),
+            name="crosscheck-embed",
+            daemon=True,
+        )
 
     def start(self) -> None:
-        """Start the background thread."""
-        self._thread.start()
-
-    def wake(self) -> None:
-        """New claims were stored: look at the backlog now."""
-        self._wake.set()
+        """Start the background process."""
+        self._proc.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Ask the thread to stop and wait up to ``timeout`` seconds for it."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+        """End the background process (its current batch is simply done again later)."""
+        if self._proc.is_alive():
+            self._proc.terminate()
+            self._proc.join(timeout)
+            if self._proc.is_alive():
+                self._proc.kill()
+                self._proc.join(timeout)
 
     def alive(self) -> bool:
-        """Whether the thread is still running."""
-        return self._thread.is_alive()
+        """Whether the process is still running."""
+        return self._proc.is_alive()
 
-    def _run(self) -> None:
-        with contextlib.suppress(AttributeError, OSError):  # elsewhere: the same priority
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICE)
-        try:
-            embedder = _own_embedder(self.spec)
-        except Exception as exc:  # a broken model must not stop ingestion
-            log.warning("claim vectors are off: the embedder cannot be loaded (%s)", exc)
-            return
-        if embedder is None:
-            return
-        holder = holder_name(f"ingest{os.getpid()}")
-        while not self._stop.is_set():
-            try:
-                n = embed_backlog(self.store, embedder, holder=holder, stop=self._stop)
-            except Exception as exc:  # store closed or failing: the next ingest
-                # run starts a new thread; the claims stay queued meanwhile
-                log.info("background embedding stopped (%s)", exc)
-                return
-            self.embedded += n
+
+def _work(target: str, spec: str | None, parent: int) -> None:
+    """The background process: embed the backlog, then look again every few seconds."""
+    _die_with(parent)
+    with contextlib.suppress(AttributeError, OSError):  # elsewhere: the same priority
+        os.nice(_NICE)
+    from checks.store import open_store
+
+    try:
+        embedder = get_embedder(spec)
+    except Exception as exc:  # a broken model must not stop ingestion
+        log.warning("claim vectors are off: the embedder cannot be loaded (%s)", exc)
+        return
+    if embedder is None:
+        return
+    store = open_store(target)
+    holder = holder_name(f"ingest{parent}")
+    try:
+        while os.getppid() == parent:
+            n = embed_backlog(store, embedder, batch=_BACKGROUND_BATCH, holder=holder)
             if n:
                 log.info("embedded %d stored claim(s)", n)
-            self._wake.wait(_IDLE_S)
-            self._wake.clear()
+            else:
+                time.sleep(_IDLE_S)
+    except Exception as exc:  # the store failing: the next ingest run starts a new process
+        log.info("background embedding stopped (%s)", exc)
+    finally:
+        store.close()
 
 
-def _own_embedder(spec: str | None) -> Embedder | None:
-    """The configured embedder; a MiniLM of the background thread's own (made in it, so that
-    its onnxruntime threads share the thread's low priority)."""
-    shared = get_embedder(spec)
-    if shared is None:
-        return None
-    from checks.embed import MiniLMEmbedder
-
-    if isinstance(shared, MiniLMEmbedder):
-        return MiniLMEmbedder(threads=shared.threads)
-    return shared
+def _die_with(parent: int) -> None:
+    """End this process when ``parent`` ends, even by SIGKILL (Linux; elsewhere the loop's
+    parent check ends it within a few seconds)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 _running: weakref.WeakKeyDictionary[object, BackgroundEmbedder] = weakref.WeakKeyDictionary()
@@ -147,7 +158,7 @@ _running_lock = threading.Lock()
 
 @atexit.register
 def _stop_all() -> None:
-    """At exit: let each background thread finish its batch (a few hundred ms at most)."""
+    """At exit: end the background processes."""
     with _running_lock:
         workers = list(_running.values())
     for w in workers:
@@ -155,7 +166,7 @@ def _stop_all() -> None:
 
 
 def embed_in_background(store: Store) -> BackgroundEmbedder | None:
-    """Start (once per store object) the background thread embedding its backlog, or wake it.
+    """Start (once per store object) the background process embedding its backlog.
     Nothing when embeddings are off (``CROSSCHECK_EMBEDDER=none``) or the store is read-only."""
     if getattr(store, "read_only", False):
         return None
@@ -168,6 +179,4 @@ def embed_in_background(store: Store) -> BackgroundEmbedder | None:
             worker = BackgroundEmbedder(store)
             _running[store] = worker
             worker.start()
-        else:
-            worker.wake()
         return worker
