@@ -21,11 +21,13 @@ from bot.views import REVIEW_ID, OverrideModal, ReviewButton, answer_view
 from checks.engine import Engine
 from checks.models import (
     AskRef,
+    CheckResult,
     GuildConfig,
     ModeratorVerdict,
     ReviewAction,
     ReviewItem,
     ReviewState,
+    Verdict,
 )
 from checks.review import MODERATOR_SOURCE_LABEL
 
@@ -503,12 +505,21 @@ def test_send_to_review_is_a_message_context_menu(cog: ReviewCog, bot: Crosschec
 # ---------------------------------------------------------------------------- a press, end to end
 
 
+async def disputed_answer(
+    engine: Engine, claim: str = DISPUTED, *, surface: str = "slash"
+) -> CheckResult:
+    """A real check of the claim, as a Disputed answer: these tests are about what the bot does
+    with an answer that goes to review, whatever the engine makes of the sample claim."""
+    result = await engine.acheck_text(claim, guild_id=G, surface=surface)
+    return result.model_copy(update={"verdict": Verdict.DISPUTED})
+
+
 async def post_answer(bot: CrosscheckBot, engine: Engine, claim: str, *, message_id: int) -> int:
     """A member's /check in ASKED_IN, answered through the bot's one answer protocol."""
     it = make_it(bot, channel_id=ASKED_IN)
     await it.response.defer(thinking=True)
     it.followup.send.return_value.id = message_id
-    result = await engine.acheck_text(claim, guild_id=G, surface="slash")
+    result = await disputed_answer(engine, claim)
     guild = await engine.guild_config(G)
     return await bot.answers.post(result, to=it, surface="slash", guild=guild)
 
@@ -523,7 +534,7 @@ async def test_an_answer_is_queued_with_where_it_was_posted_and_who_saw_it(
         G, GuildConfig(review_channel=REVIEW_CHANNEL, visibility="ephemeral")
     )
     guild = await engine.guild_config(G)
-    result = await engine.acheck_text(DISPUTED, guild_id=G, surface=where)
+    result = await disputed_answer(engine, surface=where)
     to: MagicMock
     if where == "watch":
         to = message_double(DISPUTED, channel_id=ASKED_IN, author_id=MEMBER)
