@@ -315,16 +315,44 @@ async def _guard(
 ) -> web.StreamResponse:
     """API auth, shutdown refusal and in-flight counting for /v1/*; JSON errors everywhere,
     engine errors (CheckError) included."""
-    state = request.app[STATE]
-    if not request.path.startswith("/v1/"):
-        return await handler(request)
-    if not state.api_token:
-        return _error(404, "the API is disabled: set CROSSCHECK_API_TOKEN to enable it")
-    given = request.headers.get("Authorization", "")
+    try:
+        if not request.path.startswith("/v1/"):
+            return await handler(request)
+        return await _api(request, handler)
+    except web.HTTPException as exc:  # wrong method or path, anywhere: still a JSON error
+        if exc.status < 400:
+            raise
+        response = _error(exc.status, exc.reason)
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
+    except (ConnectionError, asyncio.CancelledError):
+        raise  # the client left: the server's log says so in one line (_ServerLog)
+    except Exception:
+        log.exception("%s %s failed", request.method, request.path)
+        return _error(500, "internal error")
+
+
+def _bearer_matches(given: str, token: str) -> bool:
+    """Whether an ``Authorization`` value carries ``token``, in constant time. A header that is
+    not valid UTF-8 (decoded with surrogates) is compared as the bytes it was."""
     if given[:7].lower() == "bearer ":  # the scheme is case-insensitive (RFC 7235)
         given = "Bearer " + given[7:]
-    expected = f"Bearer {state.api_token}"
-    if not hmac.compare_digest(given.encode(), expected.encode()):
+    sent = given.encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(sent, f"Bearer {token}".encode())
+
+
+async def _api(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    state = request.app[STATE]
+    if not state.api_token:
+        return _error(404, "the API is disabled: set CROSSCHECK_API_TOKEN to enable it")
+    try:
+        allowed = _bearer_matches(request.headers.get("Authorization", ""), state.api_token)
+    except UnicodeError:  # not even bytes (a lone surrogate that no byte decodes to)
+        allowed = False
+    if not allowed:
         response = _json({"error": "missing or wrong bearer token"}, status=401)
         response.headers["WWW-Authenticate"] = 'Bearer realm="crosscheck"'
         return response
@@ -338,11 +366,6 @@ async def _guard(
         return _map_error(exc)
     except web.HTTPRequestEntityTooLarge:
         return _error(413, f"request body larger than {MAX_BODY:,} bytes")
-    except web.HTTPException as exc:  # wrong method or path: still a JSON error
-        response = _error(exc.status, exc.reason)
-        if "Allow" in exc.headers:
-            response.headers["Allow"] = exc.headers["Allow"]
-        return response
     finally:
         state.in_flight -= 1
         if state.in_flight == 0:
@@ -471,6 +494,8 @@ async def api_check(request: web.Request) -> web.Response:
     raw = await request.read()
     try:
         body = json.loads(raw or b"null")
+    except RecursionError:
+        return _error(400, "the JSON is nested too deeply")
     except ValueError:
         return _error(400, "the body is not valid JSON")
     try:

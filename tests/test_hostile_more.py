@@ -215,3 +215,89 @@ async def test_a_malformed_request_never_logs_the_bearer_token(
         assert TOKEN not in err, (name, err)
         assert "Traceback" not in err, (name, err)
         assert len(err.strip().splitlines()) <= 1, (name, err)
+
+
+# ---------------------------------------------------------------------------- 8: web errors
+
+
+def _status_and_type(answer: bytes) -> tuple[int, str]:
+    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    status = int(head[0].split()[1])
+    types = [h.split(":", 1)[1].strip() for h in head[1:] if h.lower().startswith("content-type:")]
+    return status, types[0] if types else ""
+
+
+def _post(path: str, body: bytes, auth: bytes = f"Bearer {TOKEN}".encode()) -> bytes:
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n".encode()
+        + b"Authorization: "
+        + auth
+        + f"\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+
+@pytest.mark.parametrize("token", [b"s3cr\xe9", b"s3cr\xc3\xa9", b"\xff\xfe", b"\x80abc", b"\xe2"])
+async def test_a_non_ascii_bearer_token_is_401_not_500(
+    web_server: int, token: bytes, logs: Callable[..., None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs("text")
+    answer = await _exchange(web_server, _post("/v1/check", b'{"claim": "x"}', b"Bearer " + token))
+    assert _status_and_type(answer) == (401, "application/json; charset=utf-8"), answer[:300]
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 30_000 + b"]" * 30_000,
+        b'{"claim": ' + b"[" * 30_000 + b"]" * 30_000 + b"}",
+        b'{"claim": ' + b'{"a": ' * 9_000 + b"1" + b"}" * 9_000 + b"}",
+    ],
+    ids=["array", "claim-array", "claim-object"],
+)
+async def test_json_nested_30000_deep_is_a_400(web_server: int, body: bytes) -> None:
+    answer = await _exchange(web_server, _post("/v1/check", body))
+    assert _status_and_type(answer)[0] == 400, answer[:300]
+    assert b"nested" in answer or b"must be a string" in answer, answer[-300:]
+
+
+@pytest.mark.parametrize(
+    ("request_line", "status"),
+    [
+        (b"GET /nowhere HTTP/1.1", 404),
+        (b"POST /healthz HTTP/1.1", 405),
+        (b"DELETE /openapi.json HTTP/1.1", 405),
+        (b"GET /v1/nowhere HTTP/1.1", 404),
+    ],
+)
+async def test_errors_outside_the_api_are_json_too(
+    web_server: int, request_line: bytes, status: int
+) -> None:
+    raw = request_line + b"\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n"
+    raw += f"Authorization: Bearer {TOKEN}\r\n\r\n".encode()
+    answer = await _exchange(web_server, raw)
+    assert _status_and_type(answer) == (status, "application/json; charset=utf-8"), answer[:300]
+    assert b'"error"' in answer
+
+
+async def test_clients_leaving_mid_body_log_one_quiet_line_each(
+    web_server: int, logs: Callable[..., None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs("text", logging.INFO)
+    capsys.readouterr()
+    half = _post("/v1/check", b'{"claim": "The bridge reopened on Monday after repairs."}')
+    half = half.replace(b"Content-Length: ", b"Content-Length: 9")[:-20]
+    for _ in range(50):
+        await _exchange(web_server, half, close_early=True)
+    for _ in range(200):  # the server notices each close on its own schedule
+        err = capsys.readouterr().err
+        if err:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)
+    err += capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert "Traceback" not in err and " ERROR " not in err, err[:3000]
+    assert 1 <= len(lines) <= 50, err[:3000]
+    assert all(" INFO " in ln and "disconnected" in ln for ln in lines), err[:3000]
