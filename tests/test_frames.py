@@ -946,7 +946,7 @@ def test_no_inside_a_compound_with_its_own_article_does_not_negate() -> None:
 @pytest.mark.parametrize(
     ("text", "speaker"),
     [
-        ("Harbour Times noted that the report was wrong.", "times"),
+        ("Harbour Times noted that the report was wrong.", "harbour times"),
         ("USA Today noted that the report was wrong.", "today"),
         ("Pentagon officials told reporters the officers had left.", "pentagon"),
         ("Officials said the port had reopened.", "official"),
@@ -1065,3 +1065,31 @@ def test_a_count_before_a_group_name_is_a_figure() -> None:
     parse = parse_claim("A farming family killed 25 Taliban, local media report.")
     assert [f.value for f in parse.figures] == [25]
     assert [f.value for f in parse_claim("The iPhone 6 Plus sold well.").figures] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("The firm shipped 5 million Xbox One consoles.", [5e6]),
+        ("Students left the library at about 3 a.m. on Sunday.", []),
+    ],
+)
+def test_number_words_in_names_and_times_of_day(text: str, values: list[float]) -> None:
+    assert [f.value for f in parse_claim(text).figures] == values
+
+
+def test_an_age_belongs_to_its_person() -> None:
+    fig = _figure(parse_claim("Jugal Kishore, 25, fell ill at the wedding."), 25)
+    assert (fig.counted, fig.owner) == ("age", "kishore")
+
+
+def test_a_year_after_of_is_not_what_a_period_counts() -> None:
+    parse = parse_claim("Sales rose in the first three months of 2015.")
+    fig = _figure(parse, 3)
+    assert (fig.unit, fig.counted) == ("month", None)
+    assert [d.year for d in parse.dates] == [2015]
+
+
+def test_a_body_is_keyed_by_its_name() -> None:
+    parse = parse_claim("The US Defense Department said it had dropped 28 bundles.")
+    assert _frame(parse, "drop").attribution == "defense department"
