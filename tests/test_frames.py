@@ -1093,3 +1093,22 @@ def test_a_year_after_of_is_not_what_a_period_counts() -> None:
 def test_a_body_is_keyed_by_its_name() -> None:
     parse = parse_claim("The US Defense Department said it had dropped 28 bundles.")
     assert _frame(parse, "drop").attribution == "defense department"
+
+
+def test_a_statement_rebutted_by_no_is_negated() -> None:
+    parse = parse_claim("Hot baths kill the virus. No, hot baths do not protect you.")
+    assert _frame(parse, "kill").negated
+    parse = parse_claim("Hot baths kill the virus. Nobody disputes that.")
+    assert not _frame(parse, "kill").negated
+
+
+def test_an_infinitive_under_a_hedged_verb_is_hedged() -> None:
+    parse = parse_claim("Social distancing could help stop the spread.")
+    assert _frame(parse, "stop").modality is Modality.COULD
+    parse = parse_claim("Social distancing helps stop the spread.")
+    assert _frame(parse, "stop").modality is Modality.NONE
+
+
+def test_no_reason_and_no_need_negate_what_they_govern() -> None:
+    parse = parse_claim("There is no reason for any doctor to recommend smoking.")
+    assert _frame(parse, "recommend").negated
