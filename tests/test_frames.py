@@ -1112,3 +1112,15 @@ def test_an_infinitive_under_a_hedged_verb_is_hedged() -> None:
 def test_no_reason_and_no_need_negate_what_they_govern() -> None:
     parse = parse_claim("There is no reason for any doctor to recommend smoking.")
     assert _frame(parse, "recommend").negated
+
+
+@pytest.mark.parametrize(
+    ("text", "owner"),
+    [
+        ("In Germany, 300 people died in the floods.", "germany"),
+        ("300 people in Italy lost their homes.", "italy"),
+        ("In March, 300 people died.", None),
+    ],
+)
+def test_a_known_place_owns_a_figure_without_another_owner(text: str, owner: str | None) -> None:
+    assert _figure(parse_claim(text), 300).owner == owner
