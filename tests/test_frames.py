@@ -1139,3 +1139,22 @@ def test_fold_multiples(text: str, value: float) -> None:
     comparisons = [c for f in parse.frames for c in f.comparisons]
     assert [(c.kind, c.value) for c in comparisons] == [("multiple", value)]
     assert parse.figures == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate", "speaker"),
+    [
+        ("Kremlin: troops will stay in the region", "stay", "russia"),
+        ("U.S.: Video of the attack is authentic", "be", "united states"),
+        ("Breaking: troops will stay in the region", "stay", None),
+    ],
+)
+def test_a_headline_source_before_a_colon_said_it(
+    text: str, predicate: str, speaker: str | None
+) -> None:
+    assert _frame(parse_claim(text), predicate).attribution == speaker
+
+
+def test_an_age_belongs_to_the_noun_it_describes() -> None:
+    fig = _figure(parse_claim("A cruel aunt hurt her three-year-old nephew."), 3)
+    assert (fig.counted, fig.owner) == ("age", "nephew")
