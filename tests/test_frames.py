@@ -1158,3 +1158,10 @@ def test_a_headline_source_before_a_colon_said_it(
 def test_an_age_belongs_to_the_noun_it_describes() -> None:
     fig = _figure(parse_claim("A cruel aunt hurt her three-year-old nephew."), 3)
     assert (fig.counted, fig.owner) == ("age", "nephew")
+
+
+def test_under_the_age_of_and_a_lower_risk() -> None:
+    fig = _figure(parse_claim("Strokes kill some patients under the age of 50."), 50)
+    assert (fig.unit, fig.counted) == ("year", "age")
+    fig = _figure(parse_claim("The pills were linked to an almost 40% lower risk of flu."), 40)
+    assert (fig.counted, fig.role, fig.bound.value) == ("risk", "change", "about")
