@@ -137,9 +137,20 @@ def is_boilerplate(line: str) -> bool:
 
 
 def _is_heading_or_caption(line: str) -> bool:
-    """A short line without closing punctuation: a title, dateline, caption or outlet name."""
+    """A short line without closing punctuation that reads as a title, dateline or outlet name:
+    most of its longer words capitalised ("Border Talks Resume in Geneva"), or a fragment of a
+    few words. A short line in sentence case ("Vitamin D levels were lower in severe cases") is
+    a sentence that lacks its full stop, and is kept."""
     words = line.split()
-    return len(words) < 14 and not re.search(r"[.!?\"”’)]\s*$", line)
+    if len(words) >= 14 or re.search(r"[.!?\"”’)]\s*$", line):
+        return False
+    if len(words) < MIN_CLAIM_WORDS or line.rstrip().endswith(":"):
+        return True
+    longer = [w for w in words[1:] if sum(map(str.isalpha, w)) >= 4]
+    if not longer:
+        return True
+    capitalised = sum(1 for w in longer if w[:1].isupper())
+    return capitalised >= 0.6 * len(longer)
 
 
 # --------------------------------------------------------------------------- splitting

@@ -168,6 +168,7 @@ class Engine:
             stance=stance or self.settings.stance,
             weights=self._weights,
             moderator_weight=self.settings.moderator_weight,
+            text=claim,
         )
         result = tally(found, self.settings.verdict)
         return CheckResult(

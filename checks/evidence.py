@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from checks.align import parses_of, side
+from checks.frames import ClaimParse
 from checks.match import Scored
 from checks.models import Citation, ClaimFeatures, FoundClaim, Match, Stance
 from checks.review import MODERATOR_SOURCE_LABEL, is_moderator_source, moderator_source
 from checks.stance import StanceSettings, judge
+from checks.store.base import Candidate
 
 __all__ = ["Audience", "found_claims", "matches"]
 
@@ -48,18 +51,22 @@ def matches(
     stance: StanceSettings,
     weights: Mapping[str, float],
     moderator_weight: float,
+    text: str = "",
 ) -> list[Match]:
     """The visible candidates, each judged and cited: moderators' verdicts first, then
-    fact-checks, then agreeing and conflicting matches, then related ones."""
+    fact-checks, then agreeing and conflicting matches, then related ones.
+
+    ``text`` is the checked claim (parsed once here); each candidate's parse is its stored frame
+    when the store has one, else parsed once per process and kept."""
+    visible = [sc for sc in scored if audience.sees(sc.candidate.source)]
+    query = side(text, features, parsed=bool(text))
+    parses = _parses([sc.candidate for sc in visible]) if text else [None] * len(visible)
     out: list[Match] = []
-    for sc in scored:
+    for sc, parse in zip(visible, parses, strict=True):
         c = sc.candidate
-        if not audience.sees(c.source):
-            continue
         moderators = audience.own_moderators(c.source)
-        said, notes = judge(
-            features, c.claim.features, sc.relevance, review=c.claim.review, settings=stance
-        )
+        source = side(c.claim.text, c.claim.features, parse, terms=c.terms, parsed=False)
+        said = judge(query, source, sc.relevance, review=c.claim.review, settings=stance)
         citation = Citation(
             source=MODERATOR_SOURCE_LABEL if moderators else c.source,
             title=c.title,
@@ -74,9 +81,10 @@ def matches(
                 claim_id=c.claim.id or 0,
                 text=c.claim.text,
                 score=round(sc.relevance, 4),
-                stance=said,
-                notes=notes,
+                stance=said.stance,
+                notes=said.notes,
                 citation=citation,
+                confidence=said.confidence if said.stance is not Stance.RELATED else None,
             )
         )
     out.sort(
@@ -88,6 +96,22 @@ def matches(
         )
     )
     return out
+
+
+def _parses(candidates: Sequence[Candidate]) -> list[ClaimParse | None]:
+    """Each candidate's frames: stored with the claim when current, else parsed (cached)."""
+    stored: list[ClaimParse | None] = []
+    for c in candidates:
+        frame = getattr(c, "frame", None)
+        if isinstance(frame, str):
+            try:
+                frame = ClaimParse.from_json(frame)
+            except ValueError:
+                frame = None
+        stored.append(frame if isinstance(frame, ClaimParse) and frame.current else None)
+    todo = [c.claim.text for c, p in zip(candidates, stored, strict=True) if p is None]
+    fresh = iter(parses_of(todo)) if todo else iter(())
+    return [p if p is not None else next(fresh) for p in stored]
 
 
 def found_claims(scored: Sequence[Scored], audience: Audience, *, limit: int) -> list[FoundClaim]:

@@ -276,6 +276,7 @@ class Match(_Value):
     stance: Stance
     notes: tuple[Note, ...] = ()
     citation: Citation
+    confidence: float | None = None  # calibrated probability the stance is right (None: unrated)
 
 
 class SourceVoice(_Value):

@@ -1,192 +1,213 @@
 """Does a stored claim agree with the checked claim, conflict with it, or only relate to it?
 
-The decision rests on features, never on a fuzzy score alone:
+The two sentences are first *aligned* (:mod:`checks.align`): each clause of the claim is paired
+with the source clause that shares its predicate (or a synonym or antonym) and its arguments, and
+only aligned parts are compared — polarity in scope, figures of the same counted thing and owner,
+dates of the same event, who said it. That gives a feature vector and notes in words.
 
-* figures for the same counted thing whose allowed intervals do not overlap conflict
-  ("25,000 troops" vs "10,000 troops"; "25,000" is within "at most 30,000", "100,000" is not);
-* different months or years for the same event conflict;
-* opposite polarity conflicts ("welcome" vs "rules out", "will send" vs "will not send");
-* the same words put in different mouths conflict.
+A small multinomial logistic regression (weights in ``checks/data/stance_model.json``, rebuilt by
+``bench/train_stance.py`` from public labelled sets) turns the vector into P(agree),
+P(conflict), P(neither); a calibration fitted on the training sets turns the winning side's
+probability into the match's ``confidence`` (how often a match judged this way was right). A
+match *agrees* or *conflicts* only when that confidence reaches the model's threshold, chosen for
+precision; otherwise it is *related*: evidence to read, never a guess. Agreement also needs an
+aligned predicate with the same polarity, and is vetoed by any figure, date or speaker conflict.
 
-A conflict also needs the two sentences to be about the same subjects (named entities overlap)
-and to be relevant enough; otherwise the stored claim is only *related*. Agreement needs either
-positive evidence (the same figure or date) or a near-paraphrase with nothing contradicting.
+Explainable structural conflicts keep their own rule: a figure or date that differs for the same
+counted thing, owner and event of an aligned clause ("the claim says 25,000 troops; the source
+says 10,000 troops") conflicts whatever the model says, with the confidence measured for that
+rule. A published fact-check (ClaimReview) of the stored claim is judged by its rating.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import math
 from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
-from checks.models import ClaimFeatures, DateRef, Note, NoteKind, Quantity, Review, Stance
+from checks.align import FEATURES, Alignment, Side, compare
+from checks.models import Note, NoteKind, Review, Stance
 
-__all__ = ["StanceSettings", "judge"]
+__all__ = [
+    "Judgement",
+    "StanceModel",
+    "StanceSettings",
+    "decide_stance",
+    "judge",
+    "load_model",
+    "same_figure",
+    "structural",
+]
+
+MODEL_FILE = "stance_model.json"
 
 
 @dataclass(frozen=True, slots=True)
 class StanceSettings:
-    """The relevance bands a server may change."""
+    """The numbers a server may change: relevance floors and the commit threshold."""
 
-    suggest: float = 0.45  # relevance from which figures, dates and polarity are compared
-    sure: float = 0.7  # relevance from which a match may agree on words alone
+    suggest: float = 0.3  # relevance from which a match is judged at all
+    sure: float = 0.7  # relevance from which a fact-check's rating carries to a reworded claim
     entity_overlap: float = 0.5  # share of the claim's entities the source must name too
-    same_value_tolerance: float = 0.05  # figures within 5% are the same figure
-
-
-def _fmt(value: float) -> str:
-    if value >= 1e6 and value % 1e5 == 0:
-        return f"{value / 1e6:g} million"
-    if value == int(value):
-        return f"{int(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
-def _describe(q: Quantity) -> str:
-    unit = f" {q.unit}s" if q.unit and q.unit not in {"percent"} else (" %" if q.unit else "")
-    if q.unit in {"usd", "gbp", "eur", "jpy", "inr"}:
-        unit = f" {q.unit.upper()}"
-    prefix = {
-        "at_most": "at most ",
-        "at_least": "at least ",
-        "about": "about ",
-        "vague": "",
-    }.get(q.bound.value, "")
-    number = q.text if q.bound.value == "vague" else _fmt(q.value)
-    return f"{prefix}{number}{unit}".strip()
+    commit: float | None = None  # confidence to agree/conflict (None: the model's own thresholds)
 
 
 @dataclass(frozen=True, slots=True)
-class _Comparison:
-    conflicts: list[Note]
-    agreements: list[Note]
+class Judgement:
+    """The stance of one match, the notes that say why, and how sure the model is."""
+
+    stance: Stance
+    notes: tuple[Note, ...] = ()
+    confidence: float = 0.0  # calibrated probability that the stance is right (0 for related)
+    p_agree: float = 0.0
+    p_conflict: float = 0.0
+    p_neither: float = 1.0
 
 
-def _quantities(claim: ClaimFeatures, source: ClaimFeatures, tol: float) -> _Comparison:
-    conflicts: list[Note] = []
-    agreements: list[Note] = []
-    for q in claim.quantities:
-        if q.unit:
-            same_unit = [s for s in source.quantities if s.unit == q.unit]
-            strong = True
-        else:
-            # an unlabelled figure can only be read against a lone figure on the other side
-            same_unit = list(source.quantities) if len(source.quantities) == 1 else []
-            strong = False
-            if len(claim.quantities) != 1:
-                same_unit = []
-        if not same_unit:
-            continue
-        overlapping = [s for s in same_unit if q.overlaps(s)]
-        if overlapping:
-            s = overlapping[0]
-            close = abs(s.value - q.value) <= tol * max(abs(s.value), abs(q.value), 1e-9)
-            if close or (q.bound.value != "exact" and s.bound.value != "exact"):
-                agreements.append(
-                    Note(
-                        kind=NoteKind.SAME,
-                        text=f"both say {_describe(s)}",
-                    )
-                )
-            continue
-        if strong:
-            s = min(same_unit, key=lambda x: abs(x.value - q.value))
-            conflicts.append(
-                Note(
-                    kind=NoteKind.QUANTITY,
-                    text=f"the claim says {_describe(q)}; the source says {_describe(s)}",
-                    conflict=True,
-                    source_says=_describe(s),
-                )
-            )
-    return _Comparison(conflicts, agreements)
+# --------------------------------------------------------------------------- the model
 
 
-def _month_name(d: DateRef) -> str:
-    return d.text
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
 
 
-def _dates(claim: ClaimFeatures, source: ClaimFeatures) -> _Comparison:
-    conflicts: list[Note] = []
-    agreements: list[Note] = []
-    for d in claim.dates:
-        comparable = [
-            s
-            for s in source.dates
-            if (d.month and s.month) or (d.year and s.year and not (d.month or s.month))
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+@dataclass(frozen=True, slots=True)
+class StanceModel:
+    """Weights of the multinomial logistic regression, its calibration and thresholds."""
+
+    features: tuple[str, ...]
+    weights: tuple[tuple[float, ...], ...]  # one row per class: agree, conflict, neither
+    bias: tuple[float, ...]
+    calibration: dict[str, tuple[float, float]]  # class → (a, b): sigmoid(a·logit(p) + b)
+    thresholds: dict[str, float]  # class → confidence from which a match commits
+    rule_confidence: float  # confidence of a structural (figure/date) conflict
+    flip_confidence: float  # confidence of a clean polarity flip of the claim's main clause
+    same_confidence: float  # confidence of the same figure or date in an aligned clause
+    meta: dict[str, Any]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StanceModel:
+        """The model from its JSON document (features must be those of this engine)."""
+        feats = tuple(d["features"])
+        if feats != FEATURES:
+            raise ValueError("stance model features differ from checks.align.FEATURES")
+        return cls(
+            features=feats,
+            weights=tuple(tuple(float(w) for w in row) for row in d["weights"]),
+            bias=tuple(float(b) for b in d["bias"]),
+            calibration={k: (float(v[0]), float(v[1])) for k, v in d["calibration"].items()},
+            thresholds={k: float(v) for k, v in d["thresholds"].items()},
+            rule_confidence=float(d.get("rule_confidence", 0.8)),
+            flip_confidence=float(d.get("flip_confidence", 0.8)),
+            same_confidence=float(d.get("same_confidence", 0.8)),
+            meta=dict(d.get("meta", {})),
+        )
+
+    def probabilities(self, vector: tuple[float, ...]) -> tuple[float, float, float]:
+        """P(agree), P(conflict), P(neither) for one feature vector."""
+        z = [
+            b + sum(w * x for w, x in zip(row, vector, strict=True))
+            for row, b in zip(self.weights, self.bias, strict=True)
         ]
-        if not comparable:
-            continue
-        same = [
-            s
-            for s in comparable
-            if (not d.month or not s.month or d.month == s.month)
-            and (not d.year or not s.year or d.year == s.year)
-            and (not d.day or not s.day or d.day == s.day)
-        ]
-        if same:
-            agreements.append(Note(kind=NoteKind.SAME, text=f"both say {same[0].text}"))
-        else:
-            conflicts.append(
-                Note(
-                    kind=NoteKind.DATE,
-                    text=f"the claim says {_month_name(d)}; the source says "
-                    f"{_month_name(comparable[0])}",
-                    conflict=True,
-                    source_says=_month_name(comparable[0]),
-                )
-            )
-    return _Comparison(conflicts, agreements)
+        top = max(z)
+        e = [math.exp(v - top) for v in z]
+        s = sum(e)
+        return e[0] / s, e[1] / s, e[2] / s
+
+    def calibrated(self, side: str, p: float) -> float:
+        """How often a ``side`` ("agree" or "conflict") answer of probability ``p`` is right."""
+        a, b = self.calibration.get(side, (1.0, 0.0))
+        return _sigmoid(a * _logit(p) + b)
 
 
-def _effective_polarity(f: ClaimFeatures) -> int:
-    if f.polarity:
-        return f.polarity
-    return -1 if f.negated else 0
+@functools.cache
+def load_model() -> StanceModel:
+    """The shipped model, read once per process."""
+    text = resources.files("checks.data").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    return StanceModel.from_dict(json.loads(text))
 
 
-def _polarity(
-    claim: ClaimFeatures, source: ClaimFeatures, relevance: float, sure: float
-) -> Note | None:
-    pc, ps = _effective_polarity(claim), _effective_polarity(source)
-    opposite = pc * ps == -1
-    # a bare negation against a plain statement only counts when the two say nearly the same
-    plain_vs_negated = relevance >= sure and {pc, ps} == {0, -1} and claim.negated != source.negated
-    if not (opposite or plain_vs_negated):
-        return None
-    said = {1: "approves or affirms", -1: "rejects or denies", 0: "states"}
-    cw = f" (“{claim.polar_word}”)" if claim.polar_word else (" (negated)" if claim.negated else "")
-    sw = (
-        f" (“{source.polar_word}”)"
-        if source.polar_word
-        else (" (negated)" if source.negated else "")
-    )
-    return Note(
-        kind=NoteKind.POLARITY,
-        text=f"the claim {said[pc]}{cw}; the source {said[ps]}{sw}",
-        conflict=True,
-        source_says=f"“{source.polar_word}”" if source.polar_word else "the opposite",
+# --------------------------------------------------------------------------- deciding
+
+
+def structural(al: Alignment) -> bool:
+    """A figure or date conflict in an aligned clause of a source that covers the claim."""
+    return bool(al.conflicts) and al.aligned and al.feature("coverage") >= 0.4
+
+
+def same_figure(al: Alignment) -> bool:
+    """The same figure or date of the same thing in an aligned clause of the same polarity (or,
+    for a claim that only states a figure, the same figure of the same owner), in a source that
+    covers the claim, with nothing conflicting."""
+    return (
+        (al.feature("figure_same") > 0 or al.feature("date_same") > 0)
+        and (
+            al.feature("same_predicate") > 0 or (al.figure_claim and al.feature("figure_same") > 0)
+        )
+        and al.feature("hedge_mismatch") == 0
+        and al.feature("coverage") >= 0.4
+        and not al.conflicts
+        and not al.speakers
     )
 
 
-def _entities_compatible(claim: ClaimFeatures, source: ClaimFeatures, share: float) -> bool:
-    mine = set(claim.entities)
+def decide_stance(
+    al: Alignment, model: StanceModel, commit: float | None = None
+) -> tuple[Stance, float, tuple[float, float, float]]:
+    """The stance and confidence for one compared pair (pure: the training script uses it)."""
+    pa, pc, pn = model.probabilities(al.vector)
+    ca, cc = model.calibrated("agree", pa), model.calibrated("conflict", pc)
+    t_agree = commit if commit is not None else model.thresholds["agree"]
+    t_conflict = commit if commit is not None else model.thresholds["conflict"]
+    if structural(al):
+        return Stance.CONFLICTS, max(cc, model.rule_confidence), (pa, pc, pn)
+    if al.feature("clean_flip") > 0:
+        return Stance.CONFLICTS, max(cc, model.flip_confidence), (pa, pc, pn)
+    if cc >= t_conflict and pc > pa:
+        return Stance.CONFLICTS, cc, (pa, pc, pn)
+    agree_ok = (
+        not al.conflicts
+        and not al.speakers
+        and (al.feature("same_predicate") > 0 or al.feature("unparsed") > 0)
+    )
+    if agree_ok and ca >= t_agree and pa > pc:
+        return Stance.AGREES, ca, (pa, pc, pn)
+    if same_figure(al):
+        return Stance.AGREES, max(ca, model.same_confidence), (pa, pc, pn)
+    return Stance.RELATED, 0.0, (pa, pc, pn)
+
+
+def _entities_compatible(claim: Side, source: Side, share: float) -> bool:
+    mine = set(claim.features.entities)
     if not mine:
         return True
-    return len(mine & set(source.all_entities)) / len(mine) >= share
+    return len(mine & set(source.features.all_entities)) / len(mine) >= share
 
 
 def _factcheck(
-    claim: ClaimFeatures, source: ClaimFeatures, review: Review, relevance: float, s: StanceSettings
-) -> tuple[Stance, tuple[Note, ...]]:
+    claim: Side, source: Side, review: Review, relevance: float, s: StanceSettings
+) -> Judgement:
     """A fact-check rated the stored claim; the checked claim says the same or the opposite.
 
     A rating is about one claim: it applies only to a near-restatement (relevance ≥ sure) or to
     a claim all of whose named places, people and organisations the reviewed claim names too."""
-    if relevance < s.sure and not set(claim.entities) <= set(source.all_entities):
-        return Stance.RELATED, ()
-    q = _quantities(claim, source, s.same_value_tolerance)
-    if q.conflicts:  # a different figure: the rating was about another claim
-        return Stance.RELATED, tuple(q.conflicts)
-    direction = -1 if _polarity(claim, source, relevance, s.sure) else 1
+    if relevance < s.sure and not set(claim.features.entities) <= set(source.features.all_entities):
+        return Judgement(Stance.RELATED)
+    al = compare(claim, source, relevance)
+    if al.conflicts:  # a different figure or date: the rating was about another claim
+        return Judgement(Stance.RELATED, al.conflicts)
+    direction = -1 if al.polarity is not None else 1
     effect = review.truth * direction
     who = f" ({review.claimant}'s claim)" if review.claimant else ""
     note = Note(
@@ -196,59 +217,71 @@ def _factcheck(
         conflict=effect < 0,
         source_says=f"rated “{review.rating}”",
     )
+    notes = (note, *((al.polarity,) if al.polarity else ()))
     if effect > 0:
-        return Stance.AGREES, (note,)
+        return Judgement(Stance.AGREES, notes, 1.0, 1.0, 0.0, 0.0)
     if effect < 0:
-        return Stance.CONFLICTS, (note,)
-    return Stance.RELATED, (note,)
+        return Judgement(Stance.CONFLICTS, notes, 1.0, 0.0, 1.0, 0.0)
+    return Judgement(Stance.RELATED, (note,))
+
+
+def _cue_notes(al: Alignment, source: Side, stance: Stance) -> list[Note]:
+    out: list[Note] = []
+    if (
+        source.refutation
+        and al.feature("refutation_cue")
+        and not al.feature("claim_refutation_cue")
+    ):
+        out.append(
+            Note(
+                kind=NoteKind.POLARITY,
+                text=f"the source calls something “{source.refutation}”",
+                conflict=stance is Stance.CONFLICTS,
+                source_says=f"“{source.refutation}”",
+            )
+        )
+    if source.hedge and stance is not Stance.CONFLICTS:
+        out.append(
+            Note(kind=NoteKind.POLARITY, text=f"the source only reports it (“{source.hedge}”)")
+        )
+    return out
 
 
 def judge(
-    claim: ClaimFeatures,
-    source: ClaimFeatures,
+    claim: Side,
+    source: Side,
     relevance: float,
     *,
     review: Review | None = None,
     settings: StanceSettings | None = None,
-) -> tuple[Stance, tuple[Note, ...]]:
-    """The stance ``source`` takes towards ``claim``, and the notes that say why.
+    model: StanceModel | None = None,
+) -> Judgement:
+    """The stance ``source`` takes towards ``claim``, the notes that say why, and its confidence.
 
     ``review`` is the published fact-check of the stored claim, when it is one."""
     s = settings or StanceSettings()
     if relevance < s.suggest:
-        return Stance.RELATED, ()
+        return Judgement(Stance.RELATED)
     if not _entities_compatible(claim, source, s.entity_overlap):
-        return Stance.RELATED, ()
+        return Judgement(Stance.RELATED)
     if review is not None:
         return _factcheck(claim, source, review, relevance, s)
-    q = _quantities(claim, source, s.same_value_tolerance)
-    d = _dates(claim, source) if relevance >= s.sure or q.agreements or q.conflicts else None
-    conflicts = list(q.conflicts) + (d.conflicts if d else [])
-    agreements = list(q.agreements) + (d.agreements if d else [])
-    pol = _polarity(claim, source, relevance, s.sure)
-    if pol:
-        conflicts.append(pol)
-    if (
-        claim.speaker
-        and source.speaker
-        and claim.speaker != source.speaker
-        and relevance >= s.sure
-        and claim.speaker not in source.all_entities
-    ):
-        conflicts.append(
-            Note(
-                kind=NoteKind.SPEAKER,
-                text=f"the claim attributes this to {claim.speaker.title()}; the source to "
-                f"{source.speaker.title()}",
-                conflict=True,
-                source_says=f"it was {source.speaker.title()}",
-            )
-        )
-    if conflicts:
-        return Stance.CONFLICTS, tuple(conflicts)
-    if agreements:
-        return Stance.AGREES, tuple(agreements)
-    # on words alone only when the claim has no figure or date the source leaves unconfirmed
-    if relevance >= s.sure and not claim.quantities and not (claim.dates and source.dates):
-        return Stance.AGREES, ()
-    return Stance.RELATED, ()
+    m = model or load_model()
+    al = compare(claim, source, relevance)
+    stance, confidence, (pa, pc, pn) = decide_stance(al, m, s.commit)
+    notes: list[Note] = []
+    if stance is Stance.CONFLICTS:
+        notes += al.conflicts
+        if al.polarity is not None:
+            notes.append(al.polarity)
+        notes += al.speakers
+    elif stance is Stance.AGREES:
+        notes += al.agreements
+    else:  # related: say what was found, none of it as a verdict
+        notes += [n.model_copy(update={"conflict": False}) for n in (*al.conflicts, *al.speakers)]
+        if al.polarity is not None:
+            notes.append(al.polarity.model_copy(update={"conflict": False}))
+        notes += al.agreements
+    notes += _cue_notes(al, source, stance)
+    notes += al.remarks
+    return Judgement(stance, tuple(notes), round(confidence, 4), pa, pc, pn)

@@ -1,9 +1,18 @@
 """Weigh the stances of several sources into one verdict.
 
-Each source speaks once, through its most relevant agreeing or conflicting match; its voice
-counts ``weight × relevance``. Only agreement → Supported; only conflict → Disputed; both → the
-side that outweighs the other by ``dominance`` wins, otherwise Mixed. No agreeing or conflicting
-match at all → Unverified: related claims are shown but never turned into a guess.
+Each source speaks once, through its strongest voice: a published fact-check (or a moderator's
+verdict) first, then its most confident agreeing or conflicting match (the stance model's
+calibrated ``confidence``; a match judged without one counts its relevance). Its voice counts
+``weight × confidence`` (× ``factcheck_boost`` for a fact-check). Only agreement → Supported;
+only conflict → Disputed; both → the side that outweighs the other by ``dominance`` wins,
+otherwise Mixed. No agreeing or conflicting match at all → Unverified: related claims are shown
+as evidence to read, never turned into a guess.
+
+The answer's ``confidence`` is the probability that the winning side is right, from its voices
+alone: ``1 − Π (1 − min(weight, 1) · confidence)`` over the winning side's sources (one fully
+trusted source: exactly its calibrated confidence; a source of weight 0.5 vouches for half of
+it), times the share of the weight the winning side holds when the other side speaks too. Mixed
+answers get half of the stronger side's.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ __all__ = ["Tally", "VerdictSettings", "decide"]
 
 @dataclass(frozen=True, slots=True)
 class VerdictSettings:
-    """How voices are weighed."""
+    """How voices are weighed (one server's numbers may differ)."""
 
     dominance: float = 2.0  # one side must outweigh the other this many times to win outright
     factcheck_boost: float = 2.0  # a published fact-check counts this many times its source weight
@@ -35,18 +44,41 @@ class Tally:
     voices: tuple[SourceVoice, ...] = ()
 
 
+def _sure(m: Match) -> float:
+    """How sure the match's stance is: its calibrated confidence, else its relevance."""
+    p = m.confidence if m.confidence is not None else m.score
+    return min(1.0, max(0.0, p))
+
+
+def _combined(voices: Sequence[tuple[float, float]]) -> float:
+    """P(at least one of independent voices is right): (weight, confidence) pairs."""
+    miss = 1.0
+    for weight, p in voices:
+        miss *= 1.0 - min(1.0, weight) * p
+    return 1.0 - miss
+
+
 def decide(matches: Sequence[Match], settings: VerdictSettings | None = None) -> Tally:
     """One verdict from the judged matches of every source."""
     s = settings or VerdictSettings()
-    voice: dict[str, tuple[Stance, float]] = {}
+    voice: dict[str, tuple[Stance, float, float, float]] = {}  # stance, vote, weight, sure
     voices: list[SourceVoice] = []
-    # fact-checks speak first; then the most relevant match of each source
-    ordered = sorted(matches, key=lambda m: (m.citation.review is None, -m.score))
+    # fact-checks speak first; then the most confident match of each source
+    ordered = sorted(
+        (m for m in matches if m.stance is not Stance.RELATED),
+        key=lambda m: (m.citation.review is None, -_sure(m), -m.score),
+    )
     for m in ordered:
-        if m.stance is Stance.RELATED or m.citation.source in voice or m.citation.weight <= 0:
+        if m.citation.source in voice or m.citation.weight <= 0:
             continue  # a weight of 0 means the source is heard but never counted
         boost = s.factcheck_boost if m.citation.review else 1.0
-        voice[m.citation.source] = (m.stance, m.citation.weight * m.score * boost)
+        sure = _sure(m)
+        voice[m.citation.source] = (
+            m.stance,
+            m.citation.weight * sure * boost,
+            m.citation.weight,
+            sure,
+        )
         says = next((n.source_says for n in m.notes if n.conflict and n.source_says), None)
         review = m.citation.review
         voices.append(
@@ -60,8 +92,8 @@ def decide(matches: Sequence[Match], settings: VerdictSettings | None = None) ->
             )
         )
     voices.sort(key=lambda v: -voice[v.name][1])  # the weightiest voice first
-    agree = {src: w for src, (st, w) in voice.items() if st is Stance.AGREES}
-    conflict = {src: w for src, (st, w) in voice.items() if st is Stance.CONFLICTS}
+    agree = {src: v for src, (st, v, _, _) in voice.items() if st is Stance.AGREES}
+    conflict = {src: v for src, (st, v, _, _) in voice.items() if st is Stance.CONFLICTS}
     a, c = sum(agree.values()), sum(conflict.values())
     agreeing = tuple(sorted(agree, key=lambda k: -agree[k]))
     conflicting = tuple(sorted(conflict, key=lambda k: -conflict[k]))
@@ -77,9 +109,12 @@ def decide(matches: Sequence[Match], settings: VerdictSettings | None = None) ->
         verdict = Verdict.DISPUTED
     else:
         verdict = Verdict.MIXED
-    # confidence: how one-sided the evidence is, times how strong the best voice is
-    best = max(w for _, w in voice.values())
-    margin = abs(a - c) / (a + c) if verdict is not Verdict.MIXED else 0.0
-    strength = min(1.0, best)
-    confidence = strength * (margin if verdict is not Verdict.MIXED else 0.5)
+    side_a = _combined([(w, p) for st, _, w, p in voice.values() if st is Stance.AGREES])
+    side_c = _combined([(w, p) for st, _, w, p in voice.values() if st is Stance.CONFLICTS])
+    if verdict is Verdict.SUPPORTED:
+        confidence = side_a * a / (a + c)
+    elif verdict is Verdict.DISPUTED:
+        confidence = side_c * c / (a + c)
+    else:
+        confidence = 0.5 * max(side_a, side_c)
     return Tally(verdict, agreeing, conflicting, round(confidence, 3), tuple(voices))

@@ -112,6 +112,7 @@ def _matches(scored: list[Scored], audience: Audience) -> list:  # type: ignore[
         stance=StanceSettings(),
         weights={"Wire": 0.9},
         moderator_weight=3.0,
+        text=ASKED,
     )
 
 

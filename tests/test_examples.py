@@ -35,7 +35,13 @@ def test_matching_army_size_is_supported(engine: Engine) -> None:
     assert any("1.2" in m.citation.quote for m in result.matches if m.stance is Stance.AGREES)
 
 
-def test_opposite_stance_is_disputed(engine: Engine) -> None:
+def test_opposite_stance_is_disputed(engine: Engine, request: pytest.FixtureRequest) -> None:
+    if request.node.callspec.params.get("engine") == "seed_engine":
+        pytest.xfail(
+            "issue 12 class 1: the seed article has no sentence that lines up with 'welcome' "
+            "(its 'rules out' sentence names no NATO troops); the old Disputed came from "
+            "'not associated' negating the whole sentence"
+        )
     result = engine.check_text(
         "Medvedev said troops from NATO countries are welcome as peacekeepers"
     )

@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
-from checks.models import Citation, Match, Stance, Verdict
+from checks.models import Citation, Match, Review, Stance, Verdict
 from checks.verdict import VerdictSettings, decide
 
 _ids = iter(range(1, 10_000))
 
 
-def _match(source: str, stance: Stance, *, weight: float = 1.0, score: float = 0.9) -> Match:
+def _match(
+    source: str,
+    stance: Stance,
+    *,
+    weight: float = 1.0,
+    score: float = 0.9,
+    confidence: float | None = None,
+    review: Review | None = None,
+) -> Match:
     text = f"{source} says something about the claim ({stance.value})."
     return Match(
         claim_id=next(_ids),
         text=text,
         score=score,
         stance=stance,
+        confidence=confidence,
         citation=Citation(
             source=source,
             title=f"{source} article",
             url=f"https://{source.lower().replace(' ', '-')}.example/a",
             quote=text,
             weight=weight,
+            review=review,
         ),
     )
 
@@ -126,3 +136,44 @@ def test_one_sided_evidence_is_more_confident_than_mixed() -> None:
 def test_confidence_stays_within_bounds_for_heavy_sources() -> None:
     tally = decide([_match("Wire", A, weight=10.0, score=1.0)])
     assert 0 < tally.confidence <= 1
+
+
+# --------------------------------------------------------------------------- calibrated voices
+
+
+def test_one_trusted_source_gives_its_calibrated_confidence() -> None:
+    tally = decide([_match("Wire", C, confidence=0.83, score=0.4)])
+    assert tally.verdict is Verdict.DISPUTED
+    assert tally.confidence == 0.83  # the model's probability, not the relevance
+
+
+def test_a_lighter_source_vouches_for_less() -> None:
+    full = decide([_match("Wire", A, confidence=0.9)])
+    light = decide([_match("Blog", A, confidence=0.9, weight=0.5)])
+    assert light.confidence < full.confidence
+
+
+def test_two_agreeing_sources_are_surer_than_either() -> None:
+    tally = decide([_match("Wire", A, confidence=0.7), _match("Gazette", A, confidence=0.7)])
+    assert tally.confidence > 0.7
+
+
+def test_a_source_speaks_through_its_surest_match() -> None:
+    matches = [
+        _match("Wire", A, score=0.95, confidence=0.55),
+        _match("Wire", C, score=0.6, confidence=0.92),
+    ]
+    tally = decide(matches)
+    assert tally.verdict is Verdict.DISPUTED
+
+
+def test_a_fact_check_speaks_before_a_surer_model_match() -> None:
+    review = Review(
+        claim_reviewed="x", rating="False", reviewer="Checkers", url="https://checkers.example/x"
+    )
+    matches = [
+        _match("Wire", A, confidence=0.95),
+        _match("Wire", C, confidence=1.0, score=0.5, review=review),
+    ]
+    tally = decide(matches)
+    assert tally.conflicting == ("Wire",) and tally.agreeing == ()

@@ -1,0 +1,1 @@
+"""Bundled data files (models and lexicons the engine reads at run time)."""
