@@ -61,7 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import cache_dir, code_version, drop_stale, storable
 
-from checks.claims import clean_text, features
+from checks.claims import clean_text, features, strip_links
 from checks.embed import Embedder, get_embedder
 from checks.enrich import embed_backlog
 from checks.ingest import content_hash
@@ -357,7 +357,8 @@ def evaluate(
         if embedder is None:
             raise DataError(f"--mode {mode} needs an embedder (CROSSCHECK_EMBEDDER is none)")
         embed_catalogue(store_path, embedder, log)
-        texts = [clean_query(all_queries[q]) or " " for q in qids]
+        # as find_matches embeds a query: links stripped
+        texts = [strip_links(clean_query(all_queries[q])) or " " for q in qids]
         t0 = time.perf_counter()
         vectors = dict(zip(qids, embedder.embed(texts), strict=True))
         embed_ms = 1000.0 * (time.perf_counter() - t0) / max(len(qids), 1)
