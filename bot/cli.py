@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, NoReturn, TypeVar
 
 import typer
 
@@ -377,24 +377,107 @@ def _print_link(link: LinkCheckResult) -> None:
         _print_result(result)
 
 
-def _check_file(engine: Engine, file: Path, guild: int | None) -> None:
-    import asyncio
+# one line of --file: a claim is at most 2,000 characters, so a longer line is refused unread
+_LINE_CAP = 64 * 1024
+# bytes of one line skipped without finding its end, after which the input is not claims
+_SKIP_CAP = 16 * 1024 * 1024
 
+
+def _open_claims(file: Path) -> BinaryIO:
+    """``--file``'s stream: standard input for ``-``, else a regular file. The file is opened
+    without blocking and looked at before reading, so a device (``/dev/zero``), a FIFO or a
+    folder is one line instead of a hang or an endless read."""
+    import os
+    import stat
+
+    if str(file) == "-":
+        stream = sys.stdin.buffer
+        try:
+            mode = os.fstat(stream.fileno()).st_mode
+        except (OSError, ValueError):  # an in-memory stdin (a test runner's) has no descriptor
+            return stream
+        if (stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) and not stream.isatty():
+            fail("standard input is a device, not a file of claims")
+        return stream
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        raw = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+        fd = os.open(file, flags)
     except OSError as exc:
         fail(f"{file}: cannot be read ({exc.strerror or exc})")
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a device or FIFO)"
+        fail(f"{file}: is {what}")
+    os.set_blocking(fd, True)
+    return open(fd, "rb")
+
+
+class _NoLineBreak(Exception):
+    pass
+
+
+def _raw_lines(stream: BinaryIO) -> Iterator[bytes | None]:
+    """The lines of ``stream`` as they arrive (a line is answered before the next is read),
+    without their line break; ``None`` for a line longer than ``_LINE_CAP``, which is skipped
+    without being kept. :class:`_NoLineBreak` after ``_SKIP_CAP`` bytes without one."""
+    while line := stream.readline(_LINE_CAP + 1):
+        if line.endswith(b"\n") or len(line) <= _LINE_CAP:
+            yield line.removesuffix(b"\n").removesuffix(b"\r")
+            continue
+        skipped = len(line)
+        while not line.endswith(b"\n") and (line := stream.readline(_LINE_CAP)):
+            skipped += len(line)
+            if skipped > _SKIP_CAP:
+                raise _NoLineBreak
+        yield None
+
+
+def _read_line(raw: bytes | None, first: bool) -> tuple[str, str | None]:
+    """A line's text and, when it cannot be checked as it is, why (its own error line)."""
+    if raw is None:
+        return "", f"the line is too long (more than {_LINE_CAP:,} bytes)"
+    if first:
+        raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark
+    text = raw.decode("utf-8", errors="replace")
     if b"\0" in raw:
-        fail(f"{file}: is binary, not text")
-    lines = raw.decode("utf-8", errors="replace").splitlines()
-    for line in lines:
-        try:
-            answer = asyncio.run(engine.acheck_text(line, guild_id=guild, surface="cli")).to_json()
-        except InputError as exc:
-            answer = {"claim": line[:200], "verdict": None, "matches": [], "error": str(exc)}
-        except CheckError as exc:
-            fail(str(exc))
-        sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+        return text, "the line holds a NUL character: binary data, not text"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return text, f"the line is not valid UTF-8 (byte {exc.start + 1})"
+    return text, None
+
+
+def _check_file(engine: Engine, file: Path, guild: int | None) -> None:
+    """One JSON answer a line, in order, each written as soon as its line is answered."""
+    import asyncio
+
+    stream = _open_claims(file)
+    try:
+        with asyncio.Runner() as runner:
+            for n, raw in enumerate(_raw_lines(stream)):
+                line, problem = _read_line(raw, first=n == 0)
+                answer: dict[str, Any]
+                try:
+                    if problem is not None:
+                        raise InputError(problem)
+                    result = runner.run(engine.acheck_text(line, guild_id=guild, surface="cli"))
+                    answer = result.to_json()
+                except InputError as exc:
+                    shown = safe_text(line)[:200]
+                    answer = {"claim": shown, "verdict": None, "matches": [], "error": str(exc)}
+                except CheckError as exc:
+                    fail(str(exc))
+                sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+    except _NoLineBreak:
+        fail(f"{file}: no line break in {_SKIP_CAP // (1 << 20)} MiB: not a file of claims")
+    except OSError as exc:
+        fail(f"{file}: cannot be read ({exc.strerror or exc})")
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
 
 
 # ---------------------------------------------------------------------------- sources

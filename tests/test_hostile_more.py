@@ -9,17 +9,61 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
+import resource
+import select
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
-from helpers import invoke
+from helpers import child_env, invoke, run_cli
 
 from checks.claims import is_link, validate_claim
 from checks.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
+MEMORY_LIMIT = 1 << 30  # bytes of address space for each command run under limits
+CPU_SECONDS = 60  # CPU time, not wall time: a loaded machine does not make a test fail
+
+
+def limited_cli(
+    *args: str, cwd: Path, stdin: IO[bytes] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``crosscheck ARGS`` as a real process under the memory and CPU-time limits; ``stdin``
+    is handed to it as it is (a device, a pipe)."""
+
+    def limits() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+        resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
+
+    if stdin is None:
+        return run_cli(*args, cwd=cwd, timeout=timeout, preexec_fn=limits)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        env=child_env(),
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=timeout,
+        preexec_fn=limits,
+    )
+
+
+def one_error(r: subprocess.CompletedProcess[str]) -> str:
+    """The single stderr line of a failed command."""
+    assert r.returncode > 0, (r.returncode, r.stderr[-3000:])
+    assert "Traceback" not in r.stderr, r.stderr[-3000:]
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, r.stderr[-3000:]
+    return lines[0]
+
 
 # ---------------------------------------------------------------------------- 11: link schemes
 
@@ -301,3 +345,113 @@ async def test_clients_leaving_mid_body_log_one_quiet_line_each(
     assert "Traceback" not in err and " ERROR " not in err, err[:3000]
     assert 1 <= len(lines) <= 50, err[:3000]
     assert all(" INFO " in ln and "disconnected" in ln for ln in lines), err[:3000]
+
+
+# ---------------------------------------------------------------------------- 10 and 2: --file
+
+GOOD = "The old bridge over the river reopened to traffic on Monday after two years of repairs."
+
+
+def _json_lines(stdout: str) -> list[dict[str, Any]]:
+    return [json.loads(ln) for ln in stdout.splitlines()]
+
+
+def test_each_bad_line_of_a_claims_file_gets_its_own_error_and_the_rest_are_answered(
+    ingested: Path,
+) -> None:
+    claims = ingested / "claims.bin"
+    claims.write_bytes(
+        GOOD.encode()
+        + b"\nLatin-1 text: caf\xe9 au lait was served on the bridge on Monday.\n"
+        + b"a NUL \x00 inside a line\r\n"
+        + b"\n"
+        + GOOD.encode()
+    )
+    r = invoke("check", "--file", str(claims), cwd=ingested)
+    assert r.returncode == 0, r.stderr
+    answers = _json_lines(r.stdout)
+    assert len(answers) == 5, r.stdout
+    assert answers[0]["verdict"] is not None and "error" not in answers[0]
+    assert answers[1]["verdict"] is None and "not valid UTF-8" in answers[1]["error"]
+    assert answers[2]["verdict"] is None and "NUL" in answers[2]["error"]
+    assert "\x00" not in answers[2]["claim"]
+    assert answers[3]["error"] == "the claim is empty"
+    assert answers[4]["verdict"] is not None and answers[4]["claim"] == GOOD
+
+
+def test_an_over_long_line_is_one_error_line_and_the_next_line_is_answered(
+    ingested: Path,
+) -> None:
+    claims = ingested / "claims.txt"
+    claims.write_bytes(b"word " * 400_000 + b"\n" + GOOD.encode() + b"\n")
+    r = invoke("check", "--file", str(claims), cwd=ingested)
+    assert r.returncode == 0, r.stderr
+    answers = _json_lines(r.stdout)
+    assert [a["verdict"] is None for a in answers] == [True, False], r.stdout[:2000]
+    assert "too long" in answers[0]["error"] and len(answers[0]["claim"]) <= 200
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "/dev/urandom", "fifo", "folder"])
+def test_a_special_file_as_claims_file_is_one_line_within_bounded_memory(
+    tmp_path: Path, special: str
+) -> None:
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    path = special
+    if special == "fifo":
+        os.mkfifo(path := str(tmp_path / "claims.fifo"))
+    elif special == "folder":
+        (tmp_path / "folder").mkdir()
+        path = str(tmp_path / "folder")
+    r = limited_cli("check", "--file", path, cwd=tmp_path)
+    line = one_error(r)
+    assert "not a regular file" in line or "directory" in line, line
+    assert r.stdout == ""
+
+
+def test_a_device_on_standard_input_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    with open("/dev/zero", "rb") as zero:
+        r = limited_cli("check", "--file", "-", cwd=tmp_path, stdin=zero)
+    assert "is a device" in one_error(r)
+
+
+def test_endless_input_without_line_breaks_stops_within_bounded_memory(tmp_path: Path) -> None:
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    feeder = subprocess.Popen(["cat", "/dev/zero"], stdout=subprocess.PIPE)
+    try:
+        r = limited_cli("check", "--file", "-", cwd=tmp_path, stdin=feeder.stdout)
+    finally:
+        feeder.kill()
+        feeder.wait()
+    assert "no line break" in one_error(r)
+    assert r.stdout == ""
+
+
+@pytest.mark.e2e
+def test_standard_input_is_answered_line_by_line_as_it_arrives(ingested: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "check", "--file", "-"],
+        cwd=ingested,
+        env=child_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(GOOD.encode() + b"\n")
+        proc.stdin.flush()
+        # stdin is still open: the answer must come now, not at end of input
+        ready, _, _ = select.select([proc.stdout], [], [], 300)
+        assert ready, "no answer while standard input stayed open"
+        first = json.loads(proc.stdout.readline())
+        assert first["claim"] == GOOD and first["verdict"] is not None
+        proc.stdin.write(b"\n")
+        proc.stdin.close()
+        rest = proc.stdout.read()
+        assert proc.wait(timeout=300) == 0, proc.stderr.read() if proc.stderr else ""
+        assert [a["error"] for a in _json_lines(rest.decode())] == ["the claim is empty"]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
