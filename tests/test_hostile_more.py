@@ -455,3 +455,39 @@ def test_standard_input_is_answered_line_by_line_as_it_arrives(ingested: Path) -
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# ---------------------------------------------------------------------------- 14: python -m bot
+
+
+def _python_m_bot(*args: str, cwd: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=child_env(**settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.e2e
+def test_python_m_bot_help_is_crosscheck_bot_help(tmp_path: Path) -> None:
+    r = _python_m_bot("--help", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "--sync-guild" in r.stdout and "Run the Discord bot" in r.stdout
+    assert "python -m bot" in r.stdout
+
+
+@pytest.mark.e2e
+def test_python_m_bot_reads_its_arguments(tmp_path: Path) -> None:
+    r = _python_m_bot("--sync-guild", "not-a-number", cwd=tmp_path)
+    assert r.returncode == 2 and "--sync-guild" in r.stderr, r.stderr
+    r = _python_m_bot("--shard-ids", "0", cwd=tmp_path)
+    assert "give --shard-ids and --shard-count together" in one_error(r)
+    # the store and sources options of `crosscheck` are read too, wherever they are given
+    (tmp_path / "mine.yaml").write_text("sources: [\n")
+    r = _python_m_bot(
+        "--sync-guild", "123", "--sources", "mine.yaml", cwd=tmp_path, discord_token="t.o.k"
+    )
+    assert "mine.yaml" in one_error(r)
