@@ -18,7 +18,9 @@ Measured, each after a warm-up:
 * latency of ``parse_claim`` on one sentence at a time: p50/p95/p99 of CPU and wall time;
 * the size of the stored JSON per claim and the CPU cost of reading it back
   (``ClaimParse.from_json``), which the stance stage pays for every candidate;
-* the one-off cost of loading the model (hash verification included) in this process.
+* the one-off cost of loading the model (hash verification included) in this process;
+* a quality probe: on HealthVer dev, how often the main clauses of claim and evidence differ in
+  negation, per label (refuting pairs should differ far more often than supporting ones).
 """
 
 from __future__ import annotations
@@ -169,7 +171,28 @@ def run(data: Path, quick: bool) -> dict[str, Any]:
         "stored": stored,
         "single": single,
         "model": f"{frames.MODEL_PACKAGE} {frames.MODEL_VERSION}, spaCy {spacy.__version__}",
+        "negation_signal": negation_signal(data),
     }
+
+
+def negation_signal(data: Path) -> dict[str, dict[str, float]] | None:
+    """How often the main clauses of claim and evidence differ in negation, per HealthVer
+    label: a check that the frames carry the polarity the stance stage needs."""
+    path = data / "healthver-dev" / "healthver_dev.csv"
+    if not path.exists():
+        return None
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    claims = frames.parse_claims([r["claim"] for r in rows])
+    evidence = frames.parse_claims([r["evidence"] for r in rows])
+    out: dict[str, dict[str, float]] = {}
+    for row, c, e in zip(rows, claims, evidence, strict=True):
+        stats = out.setdefault(row["label"], {"pairs": 0, "differs": 0})
+        stats["pairs"] += 1
+        neg_c = any(fr.negated for fr in c.main_frames)
+        neg_e = any(fr.negated for fr in e.main_frames)
+        stats["differs"] += neg_c != neg_e
+    return out
 
 
 def markdown(r: dict[str, Any]) -> str:
@@ -202,6 +225,17 @@ def markdown(r: dict[str, Any]) -> str:
         f"{r['verify']['wall_s'] * 1000:.0f} ms; spaCy and the model add "
         f"{r['load']['rss_mb']:.0f} MB to the process's resident memory.",
     ]
+    sig = r.get("negation_signal")
+    if sig:
+        lines += [
+            "",
+            "Negation in the main clauses of claim and evidence differs, by HealthVer dev label:",
+            "",
+            "| label | pairs | negation differs |",
+            "| --- | ---: | ---: |",
+        ]
+        for label, v in sorted(sig.items()):
+            lines.append(f"| {label} | {v['pairs']:.0f} | {v['differs'] / v['pairs']:.0%} |")
     return "\n".join(lines)
 
 
