@@ -101,6 +101,21 @@ class CrosscheckBot(commands.Bot):
             synced = await self.tree.sync()
             log.warning("synced %d command(s) globally (may take up to an hour)", len(synced))
 
+    async def connect(self, *, reconnect: bool = True) -> None:
+        """discord.py's ``connect``, raising what went wrong when the gateway was never reached.
+
+        When its first connection fails, discord.py waits and retries as a RESUME, reading the
+        session of a websocket it never had: an ``AttributeError`` ("'NoneType' object has no
+        attribute 'sequence'") that hides the real failure. That failure is the exception it
+        was handling at the time, and is raised instead (refused, unreachable, not a gateway)."""
+        try:
+            await super().connect(reconnect=reconnect)
+        except AttributeError as exc:
+            cause = exc.__context__
+            if getattr(self, "ws", None) is None and isinstance(cause, Exception):
+                raise cause from None
+            raise
+
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
         if not self._reconciled:  # once per process: cards missing or stale since last run

@@ -49,6 +49,13 @@ def _secret(value: object) -> str | None:
     return text or None
 
 
+def _token_shaped(token: str) -> bool:
+    """Whether ``token`` is made of the visible ASCII characters a token is made of: one with a
+    line break or a control character would be sent in an HTTP header, which refuses it with a
+    traceback."""
+    return all("!" <= c <= "~" for c in token)
+
+
 def _web_error(
     exc: OSError, settings: Settings, host: str | None, port: int | None
 ) -> BotStartError:
@@ -130,6 +137,11 @@ def run_bot(
         raise BotStartError(
             "CROSSCHECK_DISCORD_TOKEN is not set: create a bot in the Discord developer portal "
             "and put its token in the environment or .env (see README)"
+        )
+    if not _token_shaped(token):
+        raise BotStartError(
+            "CROSSCHECK_DISCORD_TOKEN holds a space, a line break or another character no token "
+            "has: copy the token again from the Discord developer portal"
         )
     engine = _open(db, sources)
     _point_at(settings)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from helpers import child_env, invoke, run_cli
+from helpers import child_env, invoke, run_cli, run_cli_async
 
 from checks.claims import is_link, validate_claim
 from checks.errors import InputError
@@ -491,3 +491,47 @@ def test_python_m_bot_reads_its_arguments(tmp_path: Path) -> None:
         "--sync-guild", "123", "--sources", "mine.yaml", cwd=tmp_path, discord_token="t.o.k"
     )
     assert "mine.yaml" in one_error(r)
+
+
+# ---------------------------------------------------------------------------- 9: bot start-up
+
+
+async def _bot_start_error(tmp_path: Path, **env: str) -> str:
+    """``crosscheck bot`` against the loopback Discord stand-in with ``env``: the one error
+    line it exits with."""
+    from e2e.discord_standin import DiscordStandIn
+
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    async with DiscordStandIn(token="crosscheck-e2e-token") as standin:
+        base = child_env(ingest_every="0", web_port="0")
+        r = await run_cli_async("bot", cwd=tmp_path, env={**base, **standin.env(), **env})
+    assert r.returncode == 1, r.stderr[-3000:]
+    assert "Traceback" not in r.stderr and "╭" not in r.stderr, r.stderr[-3000:]
+    (line,) = [ln for ln in r.stderr.splitlines() if ln.startswith("crosscheck: error:")]
+    return line
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "token",
+    [
+        "crosscheck-e2e\n-token",
+        "crosscheck e2e token",
+        "crosscheck-e2e\x01-token",
+        "crosscheck-é2e",
+    ],
+)
+async def test_a_token_with_a_line_break_or_control_is_one_line(tmp_path: Path, token: str) -> None:
+    line = await _bot_start_error(tmp_path, CROSSCHECK_DISCORD_TOKEN=token)
+    assert "CROSSCHECK_DISCORD_TOKEN" in line
+
+
+@pytest.mark.e2e
+async def test_an_unreachable_gateway_says_what_failed(tmp_path: Path) -> None:
+    line = await _bot_start_error(
+        tmp_path,
+        CROSSCHECK_DISCORD_TOKEN="crosscheck-e2e-token",
+        CROSSCHECK_DISCORD_GATEWAY="ws://127.0.0.1:9/",  # nothing listens there
+    )
+    assert "NoneType" not in line and "attribute" not in line, line
+    assert "gateway" in line and "127.0.0.1:9" in line, line
