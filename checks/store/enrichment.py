@@ -14,6 +14,7 @@ file beside the database; PostgreSQL: pgvector ``halfvec`` with an HNSW index).
 
 from __future__ import annotations
 
+import time
 from abc import abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -27,6 +28,7 @@ from checks.store.base import Candidate
 __all__ = ["EMBED", "EnrichmentMixin"]
 
 EMBED = "embed"  # the enrichment task of computing a claim's sentence vector
+_MODEL_TTL_S = 1.0
 
 
 class EnrichmentMixin:
@@ -92,9 +94,16 @@ class EnrichmentMixin:
         return self.enrichment_backlog(EMBED)
 
     def vector_model(self) -> str | None:
-        """The embedder ``name`` the stored vectors were made with (None: no vectors yet)."""
+        """The embedder ``name`` the stored vectors were made with (None: no vectors yet).
+        Asked on every check, so a model once seen is remembered for a second (a change of
+        model is rare; the first vectors are seen at once)."""
+        at, name = getattr(self, "_model_seen", (-_MODEL_TTL_S, None))
+        if name is not None and time.monotonic() - at < _MODEL_TTL_S:
+            return name
         rows = self._read("SELECT value FROM store_meta WHERE key = 'embed_model'")
-        return str(rows[0]["value"]) if rows else None
+        name = str(rows[0]["value"]) if rows else None
+        self._model_seen = (time.monotonic(), name)
+        return name
 
     def vector_count(self) -> int:
         """How many claims have a vector."""
@@ -122,6 +131,7 @@ class EnrichmentMixin:
             if meta.get("embed_model") != model or int(meta.get("vector_dim") or 0) != dim:
                 self._reset_vectors(db, model, dim)
             self._insert_vectors(db, batch)
+            self._model_seen = (-_MODEL_TTL_S, None)  # read it again
             db.executemany(
                 "DELETE FROM enrichment WHERE task = ? AND claim_id = ?",
                 [(EMBED, i) for i, _ in batch],

@@ -527,13 +527,11 @@ class SQLiteStore(EnrichmentMixin, SQLStore):
             return []
         exclude = list(exclude_sources)
         # deleted claims still in the graph, and excluded sources, are dropped below
-        hits = self._vectors.search(self._read, vector, k * 4 if exclude else k + k // 2 + 4)
+        hits = self._vectors.search(self._read, vector, k * 4 if exclude else k + 4)
         if not hits:
             return []
-        cos = self.cosines(model, vector, [i for i, _ in hits])
-        ids = [i for i, _ in hits if i in cos]
-        if not ids:
-            return []
+        cos = dict(hits)  # the graph's own cosine of the int8 vectors (as cosines() computes)
+        ids = list(cos)
         where_src = f"AND a.source NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
         rows = self._read(
             f"""

@@ -66,6 +66,7 @@ class VectorIndex:
         self._epoch: str | None = None
         self._seq = 0  # rows up to this seq are in the graph
         self._saved_seq = 0
+        self._data_version: int | None = None
 
     # ------------------------------------------------------------------ searching
 
@@ -73,7 +74,12 @@ class VectorIndex:
         """(claim id, cosine) of the ``k`` nearest stored vectors, nearest first. Ids of claims
         deleted since the last rebuild may be among them: the caller's join drops those."""
         with self._lock:
-            self.sync(read)
+            # PRAGMA data_version changes when another connection commits: only then can there
+            # be rows to catch up on (this connection's own writes sync as they are made)
+            seen = read("PRAGMA data_version", ())[0][0]
+            if seen != self._data_version or self._index is None:
+                self.sync(read)
+                self._data_version = seen
             if self._index is None or len(self._index) == 0:
                 return []
             found = self._index.search(
