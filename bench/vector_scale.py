@@ -51,6 +51,7 @@ from checks.claims import features
 from checks.embed import HashEmbedder, get_embedder
 from checks.match import find_matches
 from checks.store.sqlite import SQLiteStore
+from checks.store.vectors import new_epoch, to_int8
 
 VERSION = "vectors-1"
 WARMUP = 10
@@ -80,26 +81,69 @@ def vector_store(n: int) -> tuple[Path, dict[str, Any]]:
         meta = json.loads(meta_path.read_text())
         if meta.get("version") == VERSION:
             return path, meta
-    src, _ = lat.store_for(n, workers=os.cpu_count() or 1, rebuild=False, log=_log)
+    # any cached latency store of this size: the corpus depends on the generator, not on the
+    # engine code that the latency bench's cache key also covers
+    cached = sorted(
+        (p for p in cache_dir().glob(f"latency-{n}-*.db") if p.with_suffix(".json").exists()),
+        key=lambda p: p.stat().st_mtime,
+    )
+    if cached:
+        src = cached[-1]
+    else:
+        src, _ = lat.store_for(n, workers=os.cpu_count() or 1, rebuild=False, log=_log)
     tmp = path.with_name(path.name + ".tmp")
     shutil.rmtree(str(path) + ".vectors", ignore_errors=True)
     shutil.copy(src, tmp)
+    for suffix in ("-wal", "-shm", ".vectors"):
+        shutil.rmtree(str(tmp) + suffix, ignore_errors=True)
+        Path(str(tmp) + suffix).unlink(missing_ok=True)
     store = SQLiteStore(tmp)  # migrates an older store: every claim enters the backlog
     emb = HashEmbedder()
-    _log(f"{n:,}: storing {store.vector_backlog():,} stand-in vectors …")
     t0, c0 = time.perf_counter(), time.process_time()
     done = 0
-    while True:
-        batch = store.pending_enrichment(5000, holder="bench")
-        if not batch:
-            break
-        vecs = emb.embed([t for _, t in batch])
-        store.put_vectors(emb.name, [(i, v) for (i, _), v in zip(batch, vecs, strict=True)])
-        done += len(batch)
-        if done % 100_000 < 5000:
-            _log(f"  {done:,} vectors in {time.perf_counter() - t0:.0f} s")
+    if n <= 100_000:  # the way the backlog worker stores them: put_vectors, graph kept in step
+        _log(f"{n:,}: storing {store.vector_backlog():,} stand-in vectors (put_vectors) …")
+        while True:
+            batch = store.pending_enrichment(5000, holder="bench")
+            if not batch:
+                break
+            vecs = emb.embed([t for _, t in batch])
+            store.put_vectors(emb.name, [(i, v) for (i, _), v in zip(batch, vecs, strict=True)])
+            done += len(batch)
+        rate = "put_vectors"
+    else:  # bulk: rows first, then the graph in one pass (the incremental path takes hours here)
+        _log(f"{n:,}: bulk-loading {n:,} stand-in vectors, then the graph …")
+        last = 0
+        while True:
+            rows = store._read(
+                "SELECT id, text FROM claims WHERE id > ? ORDER BY id LIMIT 20000", (last,)
+            )
+            if not rows:
+                break
+            vecs = to_int8(emb.embed([r[1] for r in rows]))
+            with store._tx() as db:
+                db.executemany(
+                    "INSERT INTO claim_vectors (claim_id, vec) VALUES (?, ?)",
+                    [(int(r[0]), vecs[k].tobytes()) for k, r in enumerate(rows)],
+                )
+            last = int(rows[-1][0])
+            done += len(rows)
+            if done % 200_000 < 20_000:
+                _log(f"  {done:,} rows in {time.perf_counter() - t0:.0f} s")
+        with store._tx() as db:
+            db.execute("DELETE FROM enrichment")
+            for key, value in (
+                ("embed_model", emb.name),
+                ("vector_dim", str(emb.dim)),
+                ("vector_epoch", new_epoch()),
+            ):
+                db.execute("INSERT INTO store_meta (key, value) VALUES (?, ?)", (key, value))
+        _log(f"  rows stored in {time.perf_counter() - t0:.0f} s; building the graph …")
+        store._vectors.sync(store._read)
+        rate = "bulk rows + one graph build"
     store._vectors.save()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    _log(f"  {done:,} vectors in {wall:.0f} s ({cpu:.0f} CPU-s)")
     store.close()
     os.replace(tmp, path)
     if Path(str(tmp) + ".vectors").exists():
@@ -108,6 +152,7 @@ def vector_store(n: int) -> tuple[Path, dict[str, Any]]:
         "version": VERSION,
         "claims": n,
         "put_vectors_per_s": round(done / wall, 1),
+        "put_vectors_how": rate,
         "put_vectors_per_cpu_s": round(done / cpu, 1),
         "built": today(),
     }
