@@ -249,9 +249,10 @@ def ingest(
                     progress.update(tasks[n], total=0, completed=0)
         for s in report.sources:
             status = "[green]ok[/green]" if s.ok else f"[red]{len(s.errors)} problem(s)[/red]"
+            removed = f", {s.removed} removed (files gone)" if s.removed else ""
             _out().print(
                 f"{escape(s.name)}: {s.seen} document(s), {s.added} new article(s), "
-                f"{s.claims} new claim(s) — {status}"
+                f"{s.claims} new claim(s){removed} — {status}"
             )
             for e in s.errors:
                 _out().print(f"  [red]•[/red] {escape(safe_text(e))}")

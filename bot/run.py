@@ -85,6 +85,10 @@ def run_serve(
         shutdown_timeout=settings.shutdown_timeout,
         lease_seconds=settings.lease_seconds,
     )
+    if not api:
+        service.state.api_off = (
+            "a worker serves no API: send API requests to `crosscheck serve` or `crosscheck bot`"
+        )
     try:
         asyncio.run(service.run())
     except OSError as exc:

@@ -96,13 +96,15 @@ class Service:
             self.state, host=self.host, port=self.port, shutdown_timeout=self.shutdown_timeout / 4
         )
         tasks: list[asyncio.Task[None]] = []
-        if self.ingest_every > 0:
-            tasks.append(asyncio.create_task(self._ingest_loop(), name="ingest"))
         bot_task: asyncio.Task[None] | None = None
         stopper = asyncio.create_task(self.stop.wait(), name="stop")
         try:
             if self.bot is not None and token is not None:
                 bot_task = await self._connect(token, stopper)
+            # ingestion starts once the bot is connected: a bot that cannot start (a rejected
+            # token, no gateway) leaves the sources as they were
+            if self.ingest_every > 0 and not self.stop.is_set():
+                tasks.append(asyncio.create_task(self._ingest_loop(), name="ingest"))
             waiting = {stopper} | ({bot_task} if bot_task else set())
             done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             if bot_task is not None and bot_task in done:

@@ -154,6 +154,8 @@ class WebState:
     metrics: Metrics
     api_token: str | None = None
     discord: DiscordStatus | None = None
+    # what /v1 answers while the API is off (a worker serves none even with a token set)
+    api_off: str = "the API is disabled: set CROSSCHECK_API_TOKEN to enable it"
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     in_flight: int = 0
     accepting: bool = True
@@ -347,7 +349,7 @@ async def _api(
 ) -> web.StreamResponse:
     state = request.app[STATE]
     if not state.api_token:
-        return _error(404, "the API is disabled: set CROSSCHECK_API_TOKEN to enable it")
+        return _error(404, state.api_off)
     try:
         allowed = _bearer_matches(request.headers.get("Authorization", ""), state.api_token)
     except UnicodeError:  # not even bytes (a lone surrogate that no byte decodes to)

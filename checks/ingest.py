@@ -32,7 +32,7 @@ from checks.sources.config import (
     SourcesFile,
 )
 from checks.sources.docs import Doc, DocError, Finalize
-from checks.sources.files import read_files
+from checks.sources.files import FileDoc, read_files
 from checks.store.base import AddResult, Store
 
 if TYPE_CHECKING:  # the HTTP client and web sources load when a source or an API needs them
@@ -73,6 +73,7 @@ class SourceReport:
     failed: bool = False  # the source as a whole could not be read
     stopped: bool = False  # shutdown asked it to stop early
     skipped: bool = False  # another worker holds its lease
+    removed: int = 0  # articles of files that are gone from a files source
 
     @property
     def ok(self) -> bool:
@@ -303,16 +304,38 @@ async def _prepare(store: Store, source: str, doc: Doc, cpu: CpuPool | None) -> 
 
 
 async def _file_docs(
-    cfg: FilesSource, config: SourcesFile
+    cfg: FilesSource, config: SourcesFile, store: Store, report: SourceReport
 ) -> AsyncIterator[Doc | DocError | Finalize]:
+    """The articles of a files source; last, the articles of files that are gone are removed
+    (only after a complete listing: a folder that could not be listed, or a source path that
+    is missing altogether, removes nothing)."""
     root = config.resolve(cfg.path)
-    files = await asyncio.to_thread(lambda: list(read_files(root, source=cfg.name)))
+
+    def listing() -> tuple[list[FileDoc], set[str], bool]:
+        files = list(read_files(root, source=cfg.name))
+        present = {f.path.resolve().as_uri() for f in files}  # unreadable files stay too
+        complete = not any(f.error and f.path.is_dir() for f in files)
+        return files, present, complete
+
+    files, present, complete = await asyncio.to_thread(listing)
     for f in files:
         if f.error:
             yield DocError(str(f.path), f.error)
         else:
             url = f.path.resolve().as_uri()
             yield Doc(url, url, f.title, f.text, f.published)
+
+    async def remove_gone() -> None:
+        stored = await asyncio.to_thread(store.article_urls, cfg.name)
+        for url in stored:
+            gone = url.startswith("file:") and url not in present
+            if gone and await asyncio.to_thread(store.remove_article, cfg.name, url):
+                report.removed += 1
+        if report.removed:
+            log.info("source %s: %d article(s) removed (files gone)", cfg.name, report.removed)
+
+    if complete:
+        yield Finalize(remove_gone)
 
 
 async def ingest_source(
@@ -345,11 +368,19 @@ async def ingest_source(
             await asyncio.to_thread(lease.release, cfg.name)
             report.skipped = True
             return report
+    # until this run records its outcome, the source says an ingest is under way: a process
+    # killed mid-source leaves that, not "never ingested" beside the articles it stored
+    now = datetime.now(UTC)
+    unfinished = (
+        f"an ingest started at {now:%Y-%m-%d %H:%M} UTC did not finish (still running, or "
+        "interrupted); the rest follows on the next run"
+    )
+    await asyncio.to_thread(store.record_ingest, cfg.name, error=unfinished, at=now)
     if progress:
         progress(cfg.name, 0, None)
     try:
         if isinstance(cfg, FilesSource):
-            docs: AsyncIterator[Doc | DocError | Finalize] = _file_docs(cfg, config)
+            docs: AsyncIterator[Doc | DocError | Finalize] = _file_docs(cfg, config, store, report)
         elif isinstance(cfg, FactCheckApiSource):
             docs = _nothing()  # asked per check, not ingested
         else:

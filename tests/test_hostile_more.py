@@ -535,3 +535,155 @@ async def test_an_unreachable_gateway_says_what_failed(tmp_path: Path) -> None:
     )
     assert "NoneType" not in line and "attribute" not in line, line
     assert "gateway" in line and "127.0.0.1:9" in line, line
+
+
+# ---------------------------------------------------------------------------- 15: operator truth
+
+
+def _files_source(folder: Path, n: int = 3) -> Path:
+    """A files source of ``n`` articles in ``folder``/articles; returns the sources file."""
+    articles = folder / "articles"
+    articles.mkdir()
+    for i in range(n):
+        (articles / f"2025-01-{i + 1:02d}-bridge-{i}.txt").write_text(
+            f"Bridge {i} Reopens\n\nBridge number {i} over the river reopened on Monday after "
+            f"{i + 2} years of repairs costing ${10 * (i + 1)} million, officials said.\n"
+        )
+    sources = folder / "sources.yaml"
+    sources.write_text("sources:\n  - {name: Wire, kind: files, path: articles, weight: 1}\n")
+    return sources
+
+
+@pytest.mark.e2e
+async def test_a_worker_does_not_ask_for_an_api_token_that_is_set(tmp_path: Path) -> None:
+    from helpers import start_cli
+
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    env = child_env(api_token="s3cret", ingest_every="3600", web_port="0")
+    proc = await start_cli("worker", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE)
+    assert proc.stderr is not None
+    try:
+        port = None
+        while port is None:
+            line = (await asyncio.wait_for(proc.stderr.readline(), 300)).decode()
+            assert line, "the worker exited before serving"
+            if "web surface on http://" in line:
+                port = int(line.split("http://", 1)[1].split()[0].rsplit(":", 1)[1])
+        raw = b"GET /v1/claims?q=bridge HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        raw += b"Authorization: Bearer s3cret\r\n\r\n"
+        answer = await _exchange(port, raw)
+        assert _status_and_type(answer)[0] == 404, answer[:300]
+        body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+        assert "CROSSCHECK_API_TOKEN" not in body["error"] and "worker" in body["error"], body
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), 300)
+
+
+async def test_a_bot_whose_token_is_rejected_ingests_nothing(tmp_path: Path) -> None:
+    import discord
+
+    from bot.service import Service
+    from checks.engine import Engine
+
+    engine = Engine.open(tmp_path / "crosscheck.db", _files_source(tmp_path))
+
+    class RejectedLogin:
+        """Discord's side of a rejected token, answering only once ingestion had every chance
+        to start (a source recorded) or ten seconds passed."""
+
+        metrics: object = None
+        latency = float("nan")
+        shard_count = 1
+
+        async def login(self, token: str) -> None:
+            for _ in range(200):
+                if any(s.last_ingest for s in engine.sources()):
+                    break
+                await asyncio.sleep(0.05)
+            raise discord.LoginFailure("Improper token has been passed.")
+
+        def is_ready(self) -> bool:
+            return False
+
+        def is_closed(self) -> bool:
+            return True
+
+    try:
+        service = Service(
+            engine,
+            host="127.0.0.1",
+            port=0,
+            api_token=None,
+            ingest_every=60,
+            bot=RejectedLogin(),  # type: ignore[arg-type]
+        )
+        with pytest.raises(discord.LoginFailure):
+            await service.run("rejected")
+        (wire,) = engine.sources()
+        assert (wire.last_ingest, wire.last_error, wire.articles) == (None, None, 0), wire
+    finally:
+        engine.close()
+
+
+def test_an_interrupted_ingest_does_not_leave_never_ingested_with_articles_stored(
+    tmp_path: Path,
+) -> None:
+    from checks.engine import Engine
+
+    sources = _files_source(tmp_path, n=12)
+
+    class Killed(Exception):
+        """The process dying mid-source (nothing after this point runs)."""
+
+    def die_after_the_first_article(name: str, done: int, total: int | None) -> None:
+        if total is None and done >= 1:
+            raise Killed
+
+    engine = Engine.open(tmp_path / "crosscheck.db", sources)
+    try:
+        with pytest.raises(Killed):
+            engine.ingest(die_after_the_first_article)
+        (wire,) = engine.sources()
+    finally:
+        engine.close()
+    assert wire.articles >= 1
+    assert wire.last_ingest is not None and wire.last_error and "not finish" in wire.last_error
+    r = invoke("--sources", str(sources), "sources", cwd=tmp_path)
+    assert "never ingested" not in r.stdout and "not finish" in r.stdout, r.stdout
+
+
+def test_a_file_gone_from_a_files_source_loses_its_article_on_the_next_ingest(
+    tmp_path: Path,
+) -> None:
+    from checks.engine import Engine
+
+    sources = _files_source(tmp_path, n=3)
+    articles = sorted((tmp_path / "articles").iterdir())
+    engine = Engine.open(tmp_path / "crosscheck.db", sources)
+    try:
+        engine.ingest()
+        assert engine.sources()[0].articles == 3
+        gone = articles[0]
+        gone.unlink()
+        (tmp_path / "articles" / "broken.txt").write_bytes(b"\x00\x01binary")  # an error, kept
+        report = engine.ingest()
+        (wire,) = engine.sources()
+        assert wire.articles == 2, wire
+        assert report.sources[0].removed == 1
+        assert engine.store.find_article(gone.resolve().as_uri(), "Wire") is None
+        found = engine.check_text("Bridge number 0 over the river reopened after 2 years")
+        assert all(m.citation.url != gone.resolve().as_uri() for m in found.matches)
+        # a file that cannot be read is an error, not a deletion: its article stays
+        kept = articles[1]
+        kept.write_bytes(b"\x00binary now")
+        engine.ingest()
+        assert engine.sources()[0].articles == 2
+        # a source folder that is gone entirely is an error: nothing is removed
+        for p in (tmp_path / "articles").iterdir():
+            p.unlink()
+        (tmp_path / "articles").rmdir()
+        engine.ingest()
+        assert engine.sources()[0].articles == 2
+    finally:
+        engine.close()

@@ -140,6 +140,9 @@ class Store(Protocol):
     def remove_article(self, source: str, canonical_url: str) -> bool:
         """Delete one stored article and its claims (a withdrawn moderator verdict)."""
 
+    def article_urls(self, source: str) -> list[str]:
+        """The canonical URL of every article ``source`` has stored."""
+
     # the review queue: items, where they were asked, their audit trail
 
     def review_upsert(self, entry: ReviewEntry) -> tuple[ReviewItem, bool]:

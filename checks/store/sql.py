@@ -335,6 +335,11 @@ class SQLStore(ABC):
         )
         return [(r["user_id"], r["reason"]) for r in rows]
 
+    def article_urls(self, source: str) -> list[str]:
+        """The canonical URL of every article ``source`` has stored."""
+        rows = self._read("SELECT canonical_url FROM articles WHERE source = ?", (source,))
+        return [r["canonical_url"] for r in rows]
+
     def remove_article(self, source: str, canonical_url: str) -> bool:
         """Delete one article and its claims; False when there was none."""
         with self._tx() as db:
