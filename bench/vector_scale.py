@@ -20,7 +20,7 @@ this process's threads, including onnxruntime's; wall = ``perf_counter``), p50 /
 
 With ``--pg DSN`` the same claims are bulk-loaded into PostgreSQL (``bench/scale.py``'s loader,
 schema ``bench_scale_<N>``) with the same stand-in vectors (pgvector, HNSW), and CPU is this
-process's plus the server process's serving the one connection (``/proc/<pid>/stat``; the
+process's plus the server process's serving the one connection (``/proc/<pid>/schedstat``; the
 server must run on this machine).
 
 Also: the store's size on disk with vectors (the SQLite file and its ``.vectors`` folder, which
@@ -169,9 +169,9 @@ def _pcts(xs: list[float]) -> dict[str, float]:
 
 
 def _proc_cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) a local process has used (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds a local process has run (Linux ``/proc/<pid>/schedstat``, in nanoseconds:
+    ``/proc/<pid>/stat`` counts whole 10 ms ticks, too coarse for one query)."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
 
 
 def pg_store(n: int, base: str) -> Any:

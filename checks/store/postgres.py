@@ -202,7 +202,9 @@ _MIGRATIONS: list[str] = [
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
-_EF_SEARCH = 100  # HNSW candidates examined per vector search (pgvector's default is 40)
+# HNSW candidates examined per vector search: pgvector's default; 100 cost 6.3 instead of 4.0 ms
+# CPU per search at 100k claims (bench/vector_scale.py) for the 20 nearest the matcher takes
+_EF_SEARCH = 40
 _CANDIDATE_COLUMNS = """c.id, c.article_id, c.position, c.start, c."end", c.text, c.features,
     c.review, c.term_set, a.source, a.title, a.url, a.published,
     COALESCE(s.weight, 1.0) AS weight"""
@@ -267,6 +269,7 @@ class PostgresStore(EnrichmentMixin, SQLStore):
         if not _SCHEMA_NAME.match(self.schema):
             raise StoreError(f"invalid schema name {self.schema!r}", path=_masked(dsn))
         self.path = _masked(dsn)
+        self.dsn = dsn  # to open another connection to this store (its background embedder)
         self.dsn = dsn  # to open another connection to this store (its background embedder)
         self._psycopg = psycopg
         try:  # a quick, clear failure beats a pool that retries in the background
