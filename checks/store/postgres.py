@@ -270,7 +270,6 @@ class PostgresStore(EnrichmentMixin, SQLStore):
             raise StoreError(f"invalid schema name {self.schema!r}", path=_masked(dsn))
         self.path = _masked(dsn)
         self.dsn = dsn  # to open another connection to this store (its background embedder)
-        self.dsn = dsn  # to open another connection to this store (its background embedder)
         self._psycopg = psycopg
         try:  # a quick, clear failure beats a pool that retries in the background
             with psycopg.connect(conninfo, connect_timeout=5) as probe:
