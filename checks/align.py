@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from checks import lexicon as lx
 from checks.claims import features as claim_features
-from checks.frames import ClaimParse, Figure, Frame, FrameDate, ParserUnavailable
+from checks.frames import ClaimParse, Figure, Frame, FrameDate, Modality, ParserUnavailable
 from checks.models import Bound, ClaimFeatures, Note, NoteKind
 from checks.text_index import entity_token, relevance_terms, stem
 
@@ -274,6 +274,17 @@ def _norm(word: str) -> str:
     if entity:
         return entity_token(entity)
     return lx.UNIT_SYNONYMS.get(word) or stem(word)
+
+
+_REPORTERS = frozenset({"report", "source", "media", "rumour", "rumor", "tabloid", "insider"})
+
+
+def _reported(f: Frame) -> bool:
+    """A clause that relays what others say without vouching for it: "reportedly", "is said
+    to", "appears to", or "according to a report / sources"."""
+    if f.modality in {Modality.REPORTEDLY, Modality.APPARENTLY}:
+        return True
+    return bool(f.attribution) and stem(f.attribution or "") in _REPORTERS
 
 
 def _args(f: Frame) -> frozenset[str]:
@@ -578,6 +589,7 @@ class Alignment:
     agreements: tuple[Note, ...] = ()  # the same figure or date
     polarity: Note | None = None  # the aligned clauses say the opposite
     figure_claim: bool = False  # the claim's main clause only states a figure ("X numbers N")
+    source_reported: bool = False  # the aligned source clause only relays a report or rumour
     remarks: tuple[Note, ...] = ()  # explanations that decide nothing
     aligned: bool = False
 
@@ -612,7 +624,7 @@ def compare(claim: Side, source: Side, relevance: float) -> Alignment:
     v["claim_refutation_cue"] = 1.0 if claim.refutation else 0.0
     out = _Findings()
     polarity: Note | None = None
-    aligned_any = figure_claim = False
+    aligned_any = figure_claim = reported = False
     if claim.parse is None or source.parse is None or not claim.frames or not source.frames:
         v["unparsed"] = 1.0
     else:
@@ -636,6 +648,7 @@ def compare(claim: Side, source: Side, relevance: float) -> Alignment:
         ):
             v["denial"] = 1.0
         elif deciding is not None:
+            reported = _reported(deciding.source)
             flipped = deciding.claim.negated != deciding.source.negated
             if deciding.relation < 0:
                 flipped = not flipped
@@ -700,6 +713,7 @@ def compare(claim: Side, source: Side, relevance: float) -> Alignment:
         remarks=tuple(out.remarks),
         aligned=aligned_any,
         figure_claim=figure_claim,
+        source_reported=reported,
     )
 
 

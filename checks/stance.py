@@ -156,6 +156,7 @@ def same_figure(al: Alignment) -> bool:
             al.feature("same_predicate") > 0 or (al.figure_claim and al.feature("figure_same") > 0)
         )
         and al.feature("hedge_mismatch") == 0
+        and not al.source_reported
         and al.feature("coverage") >= 0.4
         and not al.conflicts
         and not al.speakers
