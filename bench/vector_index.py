@@ -59,8 +59,9 @@ def _vectors(n: int, seed: int) -> np.ndarray:
 def _queries(base: np.ndarray, q: int) -> np.ndarray:
     rng = np.random.default_rng(99)
     pick = rng.integers(0, len(base), q)
-    v = base[pick] + 0.05 * rng.standard_normal((q, DIM)).astype(np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
+    v: np.ndarray = base[pick] + 0.05 * rng.standard_normal((q, DIM)).astype(np.float32)
+    out: np.ndarray = v / np.linalg.norm(v, axis=1, keepdims=True)
+    return out
 
 
 def _int8(v: np.ndarray) -> np.ndarray:

@@ -97,9 +97,9 @@ class EnrichmentMixin:
         """The embedder ``name`` the stored vectors were made with (None: no vectors yet).
         Asked on every check, so a model once seen is remembered for a second (a change of
         model is rare; the first vectors are seen at once)."""
-        at, name = getattr(self, "_model_seen", (-_MODEL_TTL_S, None))
-        if name is not None and time.monotonic() - at < _MODEL_TTL_S:
-            return name
+        at, seen = getattr(self, "_model_seen", (-_MODEL_TTL_S, None))
+        if seen is not None and time.monotonic() - at < _MODEL_TTL_S:
+            return str(seen)
         rows = self._read("SELECT value FROM store_meta WHERE key = 'embed_model'")
         name = str(rows[0]["value"]) if rows else None
         self._model_seen = (time.monotonic(), name)
