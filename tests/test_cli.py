@@ -263,6 +263,7 @@ def test_importing_the_cli_loads_neither_the_engine_nor_the_service_stack(tmp_pa
     assert _loaded(modules, _SERVICE_MODULES + _ENGINE_MODULES) == []
 
 
+@pytest.mark.e2e  # a whole check in a fresh interpreter: the parser and embedder load there
 def test_checking_a_claim_loads_nothing_of_the_service_stack(ingested: Path) -> None:
     code = (
         "from bot.cli import app\n"
