@@ -16,7 +16,7 @@ import resource
 import select
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -687,3 +687,92 @@ def test_a_file_gone_from_a_files_source_loses_its_article_on_the_next_ingest(
         assert engine.sources()[0].articles == 2
     finally:
         engine.close()
+
+
+# ---------------------------------------------------------------------------- 13: re-ingest
+
+
+def test_the_already_stored_lookup_is_an_index_search_not_a_scan_of_the_source(
+    tmp_path: Path,
+) -> None:
+    """Re-ingesting unchanged files asks, per file, whether the source already stored that
+    content; that must be a search of the (source, content hash) index, whose cost does not
+    grow with the source (bench/reingest.py measures it)."""
+    import sqlite3
+
+    from checks.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "crosscheck.db")
+    asked: list[tuple[str, tuple[Any, ...]]] = []
+    connection = store._db
+
+    class Recording:
+        """The store's connection, noting each statement and its parameters."""
+
+        def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+            asked.append((sql, tuple(params)))
+            return connection.execute(sql, params)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(connection, name)
+
+    try:
+        store._db = Recording()  # type: ignore[assignment]
+        store.has_article("Wire", "file:///articles/a.txt", "0123abcd")
+    finally:
+        store._db = connection
+        store.close()
+    reads = [(sql, params) for sql, params in asked if "FROM articles" in sql]
+    assert reads, asked
+    with contextlib.closing(sqlite3.connect(tmp_path / "crosscheck.db")) as db:
+        for sql, params in reads:  # the parameters stay parameters, as the store sends them
+            plan = " | ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params))
+            assert "SCAN" not in plan and "content_hash=?" in plan, (sql, plan)
+
+
+# ---------------------------------------------------------------------------- 16: README
+
+
+README = ROOT / "README.md"
+SAMPLE_CLAIM = "The UK plans to send 25,000 troops to Ukraine"
+
+
+def _readme_block(after: str) -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```\n", text.index(after)) + 4
+    return text[start : text.index("\n```", start)].splitlines()
+
+
+def test_the_readme_sample_answer_is_what_check_prints(ingested: Path) -> None:
+    """As after `make demo`: the samples ingested, their vectors computed, then one check."""
+    assert invoke("db", "embed", cwd=ingested).returncode == 0
+    r = invoke("check", SAMPLE_CLAIM, cwd=ingested)
+    assert r.returncode == 0, r.stderr
+    # the sample store's articles are the repository's (or this copy's) sample files
+    out = r.stdout.replace(str(ingested), "/…").replace(str(ROOT), "/…")
+    printed = [ln.rstrip() for ln in out.splitlines()]
+    shown = _readme_block("A readable answer looks like this")
+    assert shown[1] == f"  “{SAMPLE_CLAIM}”"
+    assert printed == shown, "\n".join(printed)
+
+
+def test_the_readme_lists_every_setting_and_environment_variable() -> None:
+    import re
+
+    from bot.settings import Settings
+
+    table = README.read_text(encoding="utf-8").split("### Environment", 1)[1].split("\n## ")[0]
+    listed = set(re.findall(r"`(CROSSCHECK_[A-Z_]+)`", table))
+    wanted = {f"CROSSCHECK_{name.upper()}" for name in Settings.model_fields}
+    for path in [*ROOT.glob("checks/**/*.py"), *ROOT.glob("bot/**/*.py")]:
+        wanted |= set(re.findall(r"\"(CROSSCHECK_[A-Z_]+[A-Z])\"", path.read_text()))
+    assert wanted - listed == set(), "not in the README's environment table"
+
+
+def test_the_readme_links_only_to_files_that_exist() -> None:
+    import re
+
+    text = README.read_text(encoding="utf-8")
+    assert "DESIGN.md" not in text, "the design notes are not in the repository"
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
+        assert (ROOT / target).exists(), target
