@@ -139,10 +139,12 @@ class SQLStore(ABC):
 
     def has_article(self, source: str, canonical_url: str, content_hash: str) -> bool:
         """Whether this source already stored this article with this content."""
+        # the same content under any URL of the source is the same article. One search of the
+        # (source, content_hash) index: an OR spelling that also names canonical_url kept the
+        # planner to the source prefix, a scan of every article of the source per lookup
         rows = self._read(
-            "SELECT 1 FROM articles WHERE source = ? AND (content_hash = ? OR "
-            "(canonical_url = ? AND content_hash = ?)) LIMIT 1",
-            (source, content_hash, canonical_url, content_hash),
+            "SELECT 1 FROM articles WHERE source = ? AND content_hash = ? LIMIT 1",
+            (source, content_hash),
         )
         return bool(rows)
 
