@@ -59,7 +59,9 @@ def matches(
     ``text`` is the checked claim (parsed once here); each candidate's parse is its stored frame
     when the store has one, else parsed once per process and kept."""
     visible = [sc for sc in scored if audience.sees(sc.candidate.source)]
-    query = side(text, features, parsed=bool(text))
+    # the query is parsed only when there is something to judge it against (a cold check
+    # with no candidates never loads the parser)
+    query = side(text, features, parsed=bool(text) and bool(visible))
     parses = _parses([sc.candidate for sc in visible]) if text else [None] * len(visible)
     out: list[Match] = []
     for sc, parse in zip(visible, parses, strict=True):

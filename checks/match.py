@@ -218,8 +218,11 @@ def find_matches(
     lexical, idf = _lexical(store, text, features, s, exclude_sources)
     dense: list[Candidate] = []
     cos: dict[int, float] = {}
-    emb = _query_embedder(embedder)
-    if emb is not None and s.dense_candidates > 0 and store.vector_model() == emb.name:
+    # the embedder is loaded only for a store that holds vectors (a lexical-only store never
+    # pays for the model)
+    model = store.vector_model() if s.dense_candidates > 0 and embedder is not None else None
+    emb = _query_embedder(embedder) if model else None
+    if emb is not None and model == emb.name:
         q = query_vector if query_vector is not None else emb.embed([text])[0]
         dense = store.nearest(emb.name, q, s.dense_candidates, exclude_sources=exclude_sources)
         cos = {c.claim.id or 0: c.cosine or 0.0 for c in dense}
