@@ -78,6 +78,7 @@ class SlowSite:
 
     delay: float = 0.3
     story_delay: float = 1.5
+    story_hold: asyncio.Event | None = None  # set: /story answers only once this is set
     hits: Counter[str] = field(default_factory=Counter)
 
     def app(self) -> web.Application:
@@ -104,7 +105,10 @@ class SlowSite:
 
         async def story(request: web.Request) -> web.Response:
             self.hits[request.path] += 1
-            await asyncio.sleep(self.story_delay)
+            if self.story_hold is not None:  # hangs until the test lets it go
+                await asyncio.wait_for(self.story_hold.wait(), 300)
+            else:
+                await asyncio.sleep(self.story_delay)
             return web.Response(text=article(99)[1], content_type="text/html")
 
         app = web.Application()
@@ -340,10 +344,12 @@ async def test_sigterm_during_an_ingest_stops_cleanly_and_loses_nothing(
             await asyncio.sleep(0.05)
         assert 4 <= stored < ARTICLES, f"never mid-ingest ({stored} stored): {s.stderr()}"
 
-        code, took = await s.stop()
+        code, _ = await s.stop()
         log = s.stderr()
         assert code == 0, log
-        assert took < SHUTDOWN_TIMEOUT, log
+        # it stopped by finishing its work, not by running out of time (the log says which;
+        # the clock does not, on a busy machine)
+        assert "did not stop in time" not in log and "closing anyway" not in log, log
 
     # structured logs all the way down, and the shutdown said what it did
     events = json_lines(log)
@@ -441,7 +447,7 @@ async def test_shutdown_is_bounded_when_a_check_hangs(
     tmp_path: Path, site: tuple[SlowSite, LoopbackServer]
 ) -> None:
     slow, server = site
-    slow.story_delay = 5.0
+    slow.story_hold = asyncio.Event()  # the linked page never answers while the process stops
     timeout = 1.0
     write_sources(tmp_path / "sources.yaml", [])
     port = free_port()
@@ -461,12 +467,14 @@ async def test_shutdown_is_bounded_when_a_check_hangs(
             while slow.hits["/story"] == 0:
                 await asyncio.sleep(0.02)
             try:
-                code, took = await s.stop(timeout=15)
+                # the page is held until after this: the process can only exit by bounding its
+                # shutdown (the 120 s is a hang guard, not a speed limit)
+                code, _ = await s.stop(timeout=120)
             finally:
+                slow.story_hold.set()
                 hanging.cancel()
                 await asyncio.gather(hanging, return_exceptions=True)
     assert code == 0, s.stderr()
-    assert took < timeout + 2.0, f"exited {took:.1f}s after SIGTERM (timeout {timeout:g}s)"
 
 
 # ------------------------------------------------------------------------------ config check
