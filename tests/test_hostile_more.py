@@ -460,11 +460,16 @@ def test_standard_input_is_answered_line_by_line_as_it_arrives(ingested: Path) -
 # ---------------------------------------------------------------------------- 14: python -m bot
 
 
-def _python_m_bot(*args: str, cwd: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+def _python_m_bot(
+    *args: str, cwd: Path, discord_token: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = child_env()
+    if discord_token is not None:
+        env["CROSSCHECK_DISCORD_TOKEN"] = discord_token
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,
-        env=child_env(**settings),
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
