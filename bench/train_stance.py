@@ -59,7 +59,14 @@ from checks.claims import split_claims
 from checks.frames import FRAMES_VERSION, ClaimParse, parse_claims
 from checks.match import MatchSettings, relevance
 from checks.models import Stance
-from checks.stance import StanceModel, decide_stance, same_figure, structural
+from checks.stance import (
+    StanceModel,
+    StanceSettings,
+    decide_stance,
+    gated,
+    same_figure,
+    structural,
+)
 from checks.text_index import query_terms, stem
 
 CLASSES = ("supports", "refutes", "neither")
@@ -151,6 +158,7 @@ def build(
     data: DataSet, pairs: Sequence[Pair], weights: dict[str, float], parses: Parses
 ) -> list[Example]:
     ms = MatchSettings()
+    gates = StanceSettings()
     t0 = time.perf_counter()
     cands = [candidates(p.claim, data.evidence[p.evidence_id], ms) for p in pairs]
     parses.ensure([p.claim for p in pairs] + [s for c in cands for s, _ in c])
@@ -169,7 +177,10 @@ def build(
             )
             continue
         q = side(p.claim, parse=parses.data.get(p.claim), parsed=False)
-        aligns = [compare(q, side(s, parse=parses.data.get(s), parsed=False), r) for s, r in cand]
+        sides = [(side(s, parse=parses.data.get(s), parsed=False), r) for s, r in cand]
+        # the gates judge applies before comparing (relevance floor, shared named entities)
+        sides = [(x, r) for x, r in sides if gated(q, x, r, gates)]
+        aligns = [compare(q, x, r) for x, r in sides]
         vec = np.array([a.vector for a in aligns], dtype=np.float64)
         out.append(Example(p.id, p.label, p.raw_label, weights[p.raw_label], vec, aligns))
     print(
@@ -458,8 +469,9 @@ def fnc1_training(data: DataSet, seed: int, per_neither: int) -> list[Pair]:
 def _code_key(args: argparse.Namespace) -> str:
     """Built examples are reused only while the code and data that make them are unchanged."""
     h = hashlib.sha256(f"{FRAMES_VERSION} {args.seed} {args.per_neither}".encode())
-    for mod in ("align", "claims", "match", "lexicon", "frames", "text_index"):
+    for mod in ("align", "claims", "match", "lexicon", "frames", "text_index", "stance"):
         h.update((ROOT / "checks" / f"{mod}.py").read_bytes())
+    h.update(Path(__file__).read_bytes())
     for d in (args.fnc1, args.healthver):
         for f in sorted(d.glob("*.csv")):
             h.update(f"{f.name} {f.stat().st_size}".encode())

@@ -36,6 +36,7 @@ __all__ = [
     "StanceModel",
     "StanceSettings",
     "decide_stance",
+    "gated",
     "judge",
     "load_model",
     "same_figure",
@@ -196,6 +197,14 @@ def _entities_compatible(claim: Side, source: Side, share: float) -> bool:
     return len(mine & set(source.features.all_entities)) / len(mine) >= share
 
 
+def gated(claim: Side, source: Side, relevance: float, settings: StanceSettings) -> bool:
+    """Whether a match is judged at all: relevant enough, and naming enough of the claim's
+    places, people and organisations."""
+    return relevance >= settings.suggest and _entities_compatible(
+        claim, source, settings.entity_overlap
+    )
+
+
 def _factcheck(
     claim: Side, source: Side, review: Review, relevance: float, s: StanceSettings
 ) -> Judgement:
@@ -261,9 +270,7 @@ def judge(
 
     ``review`` is the published fact-check of the stored claim, when it is one."""
     s = settings or StanceSettings()
-    if relevance < s.suggest:
-        return Judgement(Stance.RELATED)
-    if not _entities_compatible(claim, source, s.entity_overlap):
+    if not gated(claim, source, relevance, s):
         return Judgement(Stance.RELATED)
     if review is not None:
         return _factcheck(claim, source, review, relevance, s)
