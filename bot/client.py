@@ -121,7 +121,8 @@ class CrosscheckBot(commands.Bot):
         if not self._reconciled:  # once per process: cards missing or stale since last run
             self._reconciled = True
             try:
-                touched = await self.review.reconcile()
+                async with self.working():  # shutdown lets a card being posted finish
+                    touched = await self.review.reconcile()
             except (CheckError, discord.HTTPException) as exc:
                 log.warning("review queue reconciliation failed: %s", exc)
             else:

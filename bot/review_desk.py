@@ -4,11 +4,19 @@ claim was asked in step with the store.
 
 All state is in the store; a card is only a view of an item. Each card carries the item's
 version when it was drawn, so start-up can tell a stale card from a current one.
+
+Within a process, one item's card is posted or redrawn by one task at a time, and that task
+reads the item from the store once it holds the card: a second post of the same item (start-up
+reconciling while the first post is still with Discord, or two asks joining a new item at once)
+then finds the card the first one recorded and edits it instead of posting another.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
@@ -16,6 +24,7 @@ import discord
 from bot.render import STATE_TAGS, clip, render_item, render_reviewed_answer
 from bot.views import review_view
 from checks.engine import Engine
+from checks.errors import ReviewNotFound
 from checks.models import (
     AskRef,
     CheckResult,
@@ -55,6 +64,8 @@ class ReviewDesk:
     def __init__(self, client: discord.Client, engine: Engine) -> None:
         self.client = client
         self.engine = engine
+        self._cards: dict[int, asyncio.Lock] = {}  # item id -> held while its card is drawn
+        self._holders: dict[int, int] = {}  # item id -> tasks holding or waiting for it
 
     # ------------------------------------------------------------------ changes to the queue
 
@@ -135,8 +146,38 @@ class ReviewDesk:
                 return None
         return channel
 
+    @contextlib.asynccontextmanager
+    async def _card(self, item_id: int) -> AsyncIterator[None]:
+        """Hold one item's card: one post or redraw of it at a time in this process."""
+        lock = self._cards.setdefault(item_id, asyncio.Lock())
+        self._holders[item_id] = self._holders.get(item_id, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._holders[item_id] -= 1
+            if not self._holders[item_id]:
+                del self._holders[item_id], self._cards[item_id]
+
+    async def _current(self, item: ReviewItem) -> ReviewItem | None:
+        """The item as the store has it now (None if it is gone)."""
+        try:
+            return await self.engine.review_item(item.id, guild_id=item.guild_id)
+        except ReviewNotFound:
+            return None
+
     async def publish(self, item: ReviewItem) -> None:
-        """Post the item's card, or bring the posted one up to date (re-posting a lost one)."""
+        """Post the item's card, or bring the posted one up to date (re-posting a lost one).
+
+        The item is read again once its card is held, so a post that finished meanwhile is
+        edited rather than posted a second time."""
+        async with self._card(item.id):
+            current = await self._current(item)
+            if current is not None:
+                await self._draw(current)
+
+    async def _draw(self, item: ReviewItem) -> None:
+        """publish(), with the item's card held."""
         guild = await self.engine.guild_config(item.guild_id)
         if not guild.review_channel:
             return
@@ -200,26 +241,38 @@ class ReviewDesk:
                 log.info("could not retag review thread %s: %s", channel.id, exc)
 
     async def reconcile(self) -> int:
-        """At start-up: re-post missing cards and redraw stale ones. Returns cards touched."""
+        """At start-up: re-post missing cards and redraw stale ones. Returns cards touched.
+
+        A card being posted or redrawn right now (an interaction handled before the gateway
+        said ready) is waited for, and the item read again: it is only touched if still needed.
+        """
         touched = 0
         for guild in self.client.guilds:
             items = await self.engine.review_list(guild_id=guild.id, limit=MAX_RECONCILE)
-            for item in items:
-                if not item.pending and item.posted_version == item.version:
-                    continue
-                if item.pending and item.posted_version == item.version and item.post_message_id:
-                    channel = await self._channel(item.post_channel_id or 0)
-                    try:
-                        if channel is not None:
-                            await channel.fetch_message(item.post_message_id)
-                            continue
-                    except discord.NotFound:
-                        pass
-                    except discord.HTTPException:
+            for listed in items:
+                async with self._card(listed.id):
+                    item = await self._current(listed)
+                    if item is None or not await self._needs_card(item):
                         continue
-                await self.publish(item)
-                touched += 1
+                    await self._draw(item)
+                    touched += 1
         return touched
+
+    async def _needs_card(self, item: ReviewItem) -> bool:
+        """Whether the item's card is missing or older than the item."""
+        if not item.pending and item.posted_version == item.version:
+            return False
+        if item.pending and item.posted_version == item.version and item.post_message_id:
+            channel = await self._channel(item.post_channel_id or 0)
+            try:
+                if channel is not None:
+                    await channel.fetch_message(item.post_message_id)
+                    return False
+            except discord.NotFound:
+                pass
+            except discord.HTTPException:
+                return False
+        return True
 
     async def log_action(self, item: ReviewItem, actor: int | None, action: ReviewAction) -> None:
         guild = await self.engine.guild_config(item.guild_id)

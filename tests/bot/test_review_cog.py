@@ -5,6 +5,7 @@ re-posts and follows up."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock
@@ -785,6 +786,80 @@ async def test_reconcile_reposts_missing_cards_and_redraws_stale_ones(
     edited.clear()
     assert await d.reconcile() == 0
     review.send.assert_not_awaited()
+
+
+async def test_reconcile_while_a_card_is_still_being_posted_does_not_post_it_again(
+    desk: tuple[ReviewDesk, dict[int, MagicMock]],
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An interaction can be handled before the gateway says ready: start-up then lists the
+    queue while that interaction's card is with Discord, not yet recorded. The listed item
+    looks never posted, yet it gets one card, not two."""
+    d, found = desk
+    review = found[REVIEW_CHANNEL]
+    item = await queue(engine)
+    listed = asyncio.Event()
+    review_list = engine.review_list
+
+    async def listing(*args: Any, **kwargs: Any) -> list[ReviewItem]:
+        items: list[ReviewItem] = await review_list(*args, **kwargs)
+        listed.set()
+        return items
+
+    monkeypatch.setattr(engine, "review_list", listing)
+    post = review.send.side_effect
+    reconciling: list[asyncio.Task[int]] = []
+
+    async def send(*args: Any, **kwargs: Any) -> Any:
+        if not reconciling:  # the first post: start-up begins while Discord has it
+            reconciling.append(asyncio.create_task(d.reconcile()))
+            await listed.wait()  # start-up has listed the item, its card not recorded yet
+        return post(*args, **kwargs)
+
+    review.send.side_effect = send
+    await d.publish(item)
+    touched = await reconciling[0]
+    assert review.send.await_count == 1, "one card for the item"
+    assert touched == 0
+    stored = await engine.review_item(item.id, guild_id=G)
+    assert stored.post_message_id and stored.posted_version == stored.version
+
+
+async def test_reconcile_still_posts_a_card_whose_post_was_never_started(
+    desk: tuple[ReviewDesk, dict[int, MagicMock]], engine: Engine
+) -> None:
+    """The process stopped between queueing the item and posting its card."""
+    d, found = desk
+    item = await queue(engine)
+    assert await d.reconcile() == 1
+    found[REVIEW_CHANNEL].send.assert_awaited_once()
+    stored = await engine.review_item(item.id, guild_id=G)
+    assert stored.post_message_id and stored.posted_version == stored.version
+
+
+async def test_two_publishes_of_a_new_item_post_one_card_and_edit_it(
+    desk: tuple[ReviewDesk, dict[int, MagicMock]], engine: Engine
+) -> None:
+    """Two asks join a new item at once: each publishes the item as it was before any card."""
+    d, found = desk
+    review = found[REVIEW_CHANNEL]
+    item = await queue(engine)
+    post = review.send.side_effect
+    second: list[asyncio.Task[None]] = []
+
+    async def send(*args: Any, **kwargs: Any) -> Any:
+        if not second:  # while the first card is with Discord, the other ask publishes
+            second.append(asyncio.create_task(d.publish(item)))
+        return post(*args, **kwargs)
+
+    review.send.side_effect = send
+    await d.publish(item)
+    await second[0]
+    assert review.send.await_count == 1
+    stored = await engine.review_item(item.id, guild_id=G)
+    review.get_partial_message.assert_called_with(stored.post_message_id)
+    edits(review).assert_awaited_once()
 
 
 async def _resolved_with_asks(engine: Engine) -> tuple[ReviewItem, int]:
