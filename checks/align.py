@@ -633,7 +633,11 @@ def compare(claim: Side, source: Side, relevance: float) -> Alignment:
         aligned_any = bool(aligned)
         v["aligned"] = len(aligned) / len(pairs) if pairs else 0.0
         main = _main(claim)
-        figure_claim = bool(main and main.figures and _key(main) in _FIGURE_PREDICATES)
+        figure_claim = bool(
+            main
+            and main.figures
+            and (_key(main) in _FIGURE_PREDICATES or main.predicate in _FIGURE_PREDICATES)
+        )
         v["claim_negated"] = 1.0 if main is not None and main.negated else 0.0
         v["claim_hedged"] = 1.0 if main is not None and main.modality.hedged else 0.0
         # the deciding pair: the main clause's if aligned, else the best aligned one

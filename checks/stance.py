@@ -143,8 +143,9 @@ def load_model() -> StanceModel:
 
 
 def structural(al: Alignment) -> bool:
-    """A figure or date conflict in an aligned clause of a source that covers the claim."""
-    return bool(al.conflicts) and al.aligned and al.feature("coverage") >= 0.4
+    """A figure or date conflict in an aligned clause of a source that covers the claim (for a
+    claim that only states a figure, "the line will have 40 stops", anywhere in the source)."""
+    return bool(al.conflicts) and (al.aligned or al.figure_claim) and al.feature("coverage") >= 0.4
 
 
 def same_figure(al: Alignment) -> bool:
