@@ -694,8 +694,10 @@ def db_embed(
     batch: Annotated[int, typer.Option("--batch", min=1, max=1024, help="Claims per batch.")] = 64,
 ) -> None:
     """Compute the vectors of stored claims that have none: claims stored since, a store made
-    before vectors, or every claim after a change of embedding model. Each batch is saved as it
-    is done: safe to interrupt (Ctrl-C) and run again, it resumes."""
+    before vectors, or every claim after a change of embedding model. Each batch is also parsed
+    and its frames stored (when the parser is installed), so checks need not parse the claims
+    they find. Each batch is saved as it is done: safe to interrupt (Ctrl-C) and run again, it
+    resumes."""
     from checks.embed import get_embedder
     from checks.enrich import embed_backlog, holder_name
     from checks.store import open_store
@@ -710,7 +712,7 @@ def db_embed(
         if limit is not None:
             total = min(total, limit)
         with _progress(16) as progress:
-            bar = progress.add_task("embedding claims", total=total)
+            bar = progress.add_task("embedding and parsing claims", total=total)
 
             def tick(n: int) -> None:
                 nonlocal done

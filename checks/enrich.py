@@ -1,8 +1,10 @@
-"""Working off the enrichment backlog: the vectors of stored claims, in batches.
+"""Working off the enrichment backlog: the vectors (and parsed frames) of stored claims, in batches.
 
 Storing a claim never waits for its vector (one MiniLM sentence costs about as much CPU as
 splitting a whole article). The store queues each new claim; :func:`embed_backlog` takes batches
-off that queue, embeds them and stores the vectors, each batch one transaction — so it can be
+off that queue, embeds them and stores the vectors — and parses them
+(:func:`checks.frames.parse_claims`) and stores their frames, so that checks need not parse the
+claims they find — each batch one transaction per kind — so it can be
 stopped at any point and resumed, by the same caller or another. Three callers do this work:
 
 * long-running ingestion (``crosscheck worker``, ``serve``, the bot's own ingestion), in a
@@ -29,6 +31,7 @@ import weakref
 from collections.abc import Callable
 
 from checks.embed import Embedder, get_embedder
+from checks.frames import FRAMES_VERSION, ParserUnavailable, parse_claims
 from checks.store.base import Store
 
 __all__ = ["BATCH", "BackgroundEmbedder", "embed_backlog", "embed_in_background", "holder_name"]
@@ -55,9 +58,14 @@ def embed_backlog(
     holder: str | None = None,
     progress: Callable[[int], None] | None = None,
     stop: threading.Event | None = None,
+    frames: bool = True,
 ) -> int:
     """Embed claims awaiting a vector until none is left (or ``limit`` are done, or ``stop`` is
-    set); returns how many were embedded. Each batch is stored in one transaction."""
+    set); returns how many were embedded. Each batch is stored in one transaction.
+
+    With ``frames`` each batch is also parsed and its frames stored (current extractor version),
+    unless the parser is not installed: then vectors only. Claims whose stored frame is of an
+    older extractor are not queued again; checks parse them when they find them."""
     holder = holder or holder_name(f"pid{os.getpid()}")
     done = 0
     while stop is None or not stop.is_set():
@@ -68,11 +76,27 @@ def embed_backlog(
         if not items:
             break
         vectors = embedder.embed([text for _, text in items])
+        if frames:
+            frames = _store_frames(store, items)
         store.put_vectors(embedder.name, [(i, v) for (i, _), v in zip(items, vectors, strict=True)])
         done += len(items)
         if progress is not None:
             progress(done)
     return done
+
+
+def _store_frames(store: Store, items: list[tuple[int, str]]) -> bool:
+    """Parse ``items`` (claim id, text) and store their frames; False when the parser is not
+    installed (the caller stops trying), True otherwise."""
+    try:
+        parses = parse_claims([text for _, text in items])
+    except ParserUnavailable as exc:
+        log.info("stored claims are not parsed: %s", exc)
+        return False
+    store.put_frames(
+        [(i, p.to_json()) for (i, _), p in zip(items, parses, strict=True)], FRAMES_VERSION
+    )
+    return True
 
 
 class BackgroundEmbedder:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 
+import pytest
+
+from checks import align, evidence
 from checks.claims import features
 from checks.evidence import Audience, found_claims, matches
+from checks.frames import FRAMES_VERSION, ClaimParse, parse_claims
 from checks.match import Scored
 from checks.models import Claim, Review, Stance
 from checks.review import MODERATOR_SOURCE_LABEL, moderator_source
@@ -25,6 +30,7 @@ def _scored(
     weight: float = 0.5,
     review: Review | None = None,
     claim_id: int = 1,
+    frame: str | None = None,
 ) -> Scored:
     claim = Claim(
         id=claim_id,
@@ -43,6 +49,7 @@ def _scored(
         title=f"{source} report",
         url=f"https://{source.split()[0].lower()}.example/a",
         published=date(2025, 3, 1),
+        frame=frame,
     )
     return Scored(candidate, relevance, relevance)
 
@@ -143,3 +150,42 @@ def test_a_citation_quotes_the_stored_claim_and_weighs_its_source_as_configured(
     assert m.stance is not Stance.RELATED  # the same sentence agrees
     (other,) = _matches([_scored("Gazette", weight=0.2)], Audience())
     assert other.citation.weight == 0.2  # not configured: its stored weight
+
+
+STORED = "Britain will deploy 10,000 soldiers to Ukraine"
+
+
+def _parsed_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The candidate texts a check parses itself (instead of using their stored frames)."""
+    asked: list[str] = []
+    real = align.parses_of
+
+    def spy(texts: Sequence[str]) -> list[ClaimParse | None]:
+        asked.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(evidence, "parses_of", spy)
+    return asked
+
+
+def test_a_candidate_with_a_current_stored_frame_is_not_parsed_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (frame,) = parse_claims([STORED])
+    asked = _parsed_here(monkeypatch)
+    (m,) = _matches([_scored("Wire", STORED, frame=frame.to_json())], Audience())
+    assert STORED not in asked
+    assert m.stance is not Stance.RELATED  # the stored frame was used to judge it
+
+
+def test_a_candidate_whose_stored_frame_is_stale_or_missing_is_parsed_at_check_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (frame,) = parse_claims([STORED])
+    stale = frame.model_copy(update={"version": FRAMES_VERSION - 1}).to_json()
+    asked = _parsed_here(monkeypatch)
+    _matches([_scored("Wire", STORED, frame=stale)], Audience())
+    assert STORED in asked
+    asked.clear()
+    _matches([_scored("Wire", STORED, claim_id=2)], Audience())
+    assert STORED in asked

@@ -911,6 +911,27 @@ def test_new_claims_await_vectors_and_are_found_by_meaning_once_embedded(store: 
     assert store.nearest("another-model", q, 3) == []  # vectors of another model never compared
 
 
+def test_embedding_the_backlog_stores_each_claims_current_frame_with_it(store: Store) -> None:
+    from checks.embed import HashEmbedder
+    from checks.frames import FRAMES_VERSION, ClaimParse, parse_claims
+
+    _add(store, _article())
+    (before,) = [c for c in store.search(["troops"], limit=5) if "10,000" in c.claim.text]
+    assert before.frame is None  # not parsed yet: checks parse it themselves
+    _embed_all(store)
+    (hit,) = [c for c in store.search(["troops"], limit=5) if "10,000" in c.claim.text]
+    (expected,) = parse_claims([hit.claim.text])
+    assert hit.frame is not None and ClaimParse.from_json(hit.frame) == expected
+    assert ClaimParse.from_json(hit.frame).current
+    emb = HashEmbedder()
+    near = store.nearest(emb.name, emb.embed([hit.claim.text])[0], 1)
+    assert near[0].claim.id == hit.claim.id and near[0].frame == hit.frame
+    # a frame of another extractor version is not handed out: the check parses the claim again
+    assert store.put_frames([(hit.claim.id or 0, hit.frame)], FRAMES_VERSION - 1) == 1
+    (stale,) = [c for c in store.search(["troops"], limit=5) if c.claim.id == hit.claim.id]
+    assert stale.frame is None
+
+
 def test_vectors_are_deleted_with_their_claims(store: Store) -> None:
     _add(store, _article())
     _add(store, _article(BRIDGE, url="https://wire.example/bridge", title="Bridge closed"))

@@ -43,6 +43,9 @@ class Candidate:
     terms: frozenset[str] | None = None
     # cosine of the claim's vector with the query's (found by vector search; else None)
     cosine: float | None = None
+    # the claim's parse (ClaimParse JSON) stored by the enrichment work, only when made by the
+    # current extractor version (else None: it is parsed again at check time)
+    frame: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +216,10 @@ class Store(Protocol):
     def put_vectors(self, model: str, items: Sequence[tuple[int, np.ndarray]]) -> int:
         """Store claims' unit vectors made by ``model`` and take them off the backlog; vectors
         of a different model replace all stored ones (every claim is queued again)."""
+
+    def put_frames(self, items: Sequence[tuple[int, str]], version: int) -> int:
+        """Store claims' parses (``ClaimParse.to_json()``) made by extractor ``version``,
+        replacing older ones; claims deleted meanwhile are skipped. Returns how many were given."""
 
     def nearest(
         self, model: str, vector: np.ndarray, k: int, *, exclude_sources: Sequence[str] = ()

@@ -1,7 +1,7 @@
 """Work a store does after a claim is stored: the enrichment backlog and claim vectors.
 
 A claim is stored and searchable by its words at once; what is slower to compute (its sentence
-embedding now, its parsed frame later) is *enrichment*, queued in the ``enrichment`` table — one
+embedding and its parsed frame) is *enrichment*, queued in the ``enrichment`` table — one
 row per (claim, task), added by a trigger when the claim is inserted and deleted with it — and
 worked off in batches by whoever has the time (the ingest run's background thread, ``crosscheck
 worker``, ``crosscheck db embed``). Taking a batch leases it to a holder for a while, so that
@@ -136,6 +136,17 @@ class EnrichmentMixin:
                 "DELETE FROM enrichment WHERE task = ? AND claim_id = ?",
                 [(EMBED, i) for i, _ in batch],
             )
+        return len(batch)
+
+    def put_frames(self, items: Sequence[tuple[int, str]], version: int) -> int:
+        """Store claims' parses (``ClaimParse.to_json()``) made by extractor ``version``,
+        replacing older ones. Claims deleted meanwhile are skipped (nothing to update).
+        Returns how many were given."""
+        batch = [(str(frame), int(version), int(i)) for i, frame in items]
+        if not batch:
+            return 0
+        with self._tx() as db:
+            db.executemany("UPDATE claims SET frame = ?, frame_version = ? WHERE id = ?", batch)
         return len(batch)
 
     def _requeue_all(self, db: Any, model: str, dim: int, epoch: str) -> None:

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 
 from checks.errors import StoreError
+from checks.frames import FRAMES_VERSION
 from checks.store.base import Candidate
 from checks.store.enrichment import EnrichmentMixin
 from checks.store.sql import DuplicateRow, SQLStore, _candidate
@@ -205,8 +206,10 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 # HNSW candidates examined per vector search: pgvector's default; 100 cost 6.3 instead of 4.0 ms
 # CPU per search at 100k claims (bench/vector_scale.py) for the 20 nearest the matcher takes
 _EF_SEARCH = 40
-_CANDIDATE_COLUMNS = """c.id, c.article_id, c.position, c.start, c."end", c.text, c.features,
+# a claim's stored frame only when this extractor version made it (else it is parsed again)
+_CANDIDATE_COLUMNS = f"""c.id, c.article_id, c.position, c.start, c."end", c.text, c.features,
     c.review, c.term_set, a.source, a.title, a.url, a.published,
+    CASE WHEN c.frame_version = {int(FRAMES_VERSION)} THEN c.frame END AS frame,
     COALESCE(s.weight, 1.0) AS weight"""
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _MCE_TTL = 300.0  # seconds the index's lexeme statistics are cached

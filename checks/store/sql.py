@@ -821,6 +821,7 @@ def _candidate(r: Row) -> Candidate:
         url=r["url"],
         published=date.fromisoformat(r["published"]) if r["published"] else None,
         terms=frozenset(term_set.split()) if term_set is not None else None,
+        frame=r["frame"] if "frame" in keys else None,
     )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from checks.errors import StoreError, StoreReadOnlyError
+from checks.frames import FRAMES_VERSION
 from checks.store.base import Candidate
 from checks.store.enrichment import EnrichmentMixin
 from checks.store.sql import SQLStore, _candidate
@@ -575,8 +576,10 @@ class SQLiteStore(EnrichmentMixin, SQLStore):
         return int(self._read("SELECT coalesce(max(id), 0) AS n FROM claims")[0]["n"])
 
 
-_CANDIDATE_COLUMNS = """c.id, c.article_id, c.position, c.start, c."end", c.text, c.features,
+# a claim's stored frame only when this extractor version made it (else it is parsed again)
+_CANDIDATE_COLUMNS = f"""c.id, c.article_id, c.position, c.start, c."end", c.text, c.features,
     c.review, c.term_set, a.source, a.title, a.url, a.published,
+    CASE WHEN c.frame_version = {int(FRAMES_VERSION)} THEN c.frame END AS frame,
     COALESCE(s.weight, 1.0) AS weight"""
 _FREQS_EXACT_BELOW = 50_000  # claims: smaller stores count term frequencies exactly each time
 
