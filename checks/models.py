@@ -416,7 +416,7 @@ class GuildConfig(BaseModel):
     moderator_role: int | None = None
     visibility: str = Field(default="public", pattern="^(public|ephemeral)$")
     suggest: float = Field(default=0.45, ge=0.0, le=1.0)  # relevance to compare at all
-    sure: float = Field(default=0.7, ge=0.0, le=1.0)  # relevance to agree on words alone
+    sure: float = Field(default=0.7, ge=0.0, le=1.0)  # relevance for a fact-check rating to carry
     auto_answer_confidence: float = Field(default=0.6, ge=0.0, le=1.0)  # watched channels
 
 
