@@ -26,10 +26,13 @@ import json
 import math
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checks.align import FEATURES, Alignment, Side, compare
 from checks.models import Note, NoteKind, Review, Stance
+
+if TYPE_CHECKING:
+    from checks.nli import NLIScores
 
 __all__ = [
     "Judgement",
@@ -266,10 +269,13 @@ def judge(
     review: Review | None = None,
     settings: StanceSettings | None = None,
     model: StanceModel | None = None,
+    nli: NLIScores | None = None,
 ) -> Judgement:
     """The stance ``source`` takes towards ``claim``, the notes that say why, and its confidence.
 
-    ``review`` is the published fact-check of the stored claim, when it is one."""
+    ``review`` is the published fact-check of the stored claim, when it is one. ``nli`` is the
+    optional inference model's reading of the pair (:mod:`checks.nli`): where it has a say, it
+    decides polarity in place of the rules and the model above, figure/date notes still vetoing."""
     s = settings or StanceSettings()
     if not gated(claim, source, relevance, s):
         return Judgement(Stance.RELATED)
@@ -278,6 +284,14 @@ def judge(
     m = model or load_model()
     al = compare(claim, source, relevance)
     stance, confidence, (pa, pc, pn) = decide_stance(al, m, s.commit)
+    read: tuple[Note, ...] = ()
+    if nli is not None:
+        from checks.nli import decide as decide_nli
+
+        by_model = decide_nli(al, nli)
+        if by_model is not None:
+            stance, confidence, read = by_model.stance, by_model.confidence, by_model.notes
+            pa, pc, pn = nli.entailment, nli.contradiction, nli.neutral
     notes: list[Note] = []
     if stance is Stance.CONFLICTS:
         notes += al.conflicts
@@ -291,6 +305,7 @@ def judge(
         if al.polarity is not None:
             notes.append(al.polarity.model_copy(update={"conflict": False}))
         notes += al.agreements
+    notes += read
     notes += _cue_notes(al, source, stance)
     notes += al.remarks
     return Judgement(stance, tuple(notes), round(confidence, 4), pa, pc, pn)
