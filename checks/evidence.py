@@ -9,15 +9,18 @@ judged :class:`~checks.models.Match` with its :class:`~checks.models.Citation` (
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from checks.align import parses_of, side
+from checks.align import Side, parses_of, side
 from checks.frames import ClaimParse
 from checks.match import Scored
 from checks.models import Citation, ClaimFeatures, FoundClaim, Match, Stance
+from checks.nli import ENV_VAR as NLI_ENV_VAR
+from checks.nli import NLIScores, get_model
 from checks.review import MODERATOR_SOURCE_LABEL, is_moderator_source, moderator_source
-from checks.stance import StanceSettings, judge
+from checks.stance import StanceSettings, gated, judge
 from checks.store.base import Candidate
 
 __all__ = ["Audience", "found_claims", "matches"]
@@ -63,12 +66,22 @@ def matches(
     # with no candidates never loads the parser)
     query = side(text, features, parsed=bool(text) and bool(visible))
     parses = _parses([sc.candidate for sc in visible]) if text else [None] * len(visible)
+    sources = [
+        side(
+            sc.candidate.claim.text,
+            sc.candidate.claim.features,
+            parse,
+            terms=sc.candidate.terms,
+            parsed=False,
+        )
+        for sc, parse in zip(visible, parses, strict=True)
+    ]
+    nli = _inferences(query, visible, sources, stance) if text else [None] * len(visible)
     out: list[Match] = []
-    for sc, parse in zip(visible, parses, strict=True):
+    for sc, source, read in zip(visible, sources, nli, strict=True):
         c = sc.candidate
         moderators = audience.own_moderators(c.source)
-        source = side(c.claim.text, c.claim.features, parse, terms=c.terms, parsed=False)
-        said = judge(query, source, sc.relevance, review=c.claim.review, settings=stance)
+        said = judge(query, source, sc.relevance, review=c.claim.review, settings=stance, nli=read)
         citation = Citation(
             source=MODERATOR_SOURCE_LABEL if moderators else c.source,
             title=c.title,
@@ -97,6 +110,32 @@ def matches(
             -m.score,
         )
     )
+    return out
+
+
+def _inferences(
+    query: Side, scored: Sequence[Scored], sources: Sequence[Side], settings: StanceSettings
+) -> list[NLIScores | None]:
+    """The optional NLI model's reading of each judged pair, all in one batch (premise: the
+    source's sentence; hypothesis: the claim). Nothing is loaded when no model is configured;
+    pairs the stance stage will not judge (below the gates, or a fact-check) are not scored."""
+    if not os.environ.get(NLI_ENV_VAR, "").strip():
+        return [None] * len(scored)
+    todo = [
+        i
+        for i, (sc, src) in enumerate(zip(scored, sources, strict=True))
+        if sc.candidate.claim.review is None and gated(query, src, sc.relevance, settings)
+    ]
+    out: list[NLIScores | None] = [None] * len(scored)
+    if not todo:
+        return out
+    model = get_model()
+    if model is None:
+        return out
+    for i, probs in zip(
+        todo, model.score([(sources[i].text, query.text) for i in todo]), strict=True
+    ):
+        out[i] = probs
     return out
 
 
