@@ -350,8 +350,8 @@ def _load(directory: str, threads: int, pid: int) -> NLIModel | NLIUnavailable:
     del pid  # part of the key only: a forked child must not reuse its parent's session
     try:
         return NLIModel(directory, threads=threads)
-    except NLIUnavailable as exc:
-        log.warning("NLI model unavailable: %s", exc)
+    except NLIUnavailable as exc:  # the adapters report it (one line); no second line here
+        log.debug("NLI model unavailable: %s", exc)
         return exc
 
 
