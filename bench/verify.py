@@ -3,6 +3,7 @@
     .venv/bin/python bench/verify.py [--data DIR ...] [--sample N --seed S | --limit N | --full]
                                      [--workers 2] [--json out.json] [--dump pairs.jsonl]
                                      [--readme README.md] [--format rich|markdown]
+                                     [--nli MODEL_DIR]
 
 Each ``--data`` is a directory (or one CSV file) in one of two layouts, told apart by the CSV
 headers, not by file names, so unseen sets in the same layouts work:
@@ -42,6 +43,12 @@ Unverified, a claim the engine refuses) → neither, and scored as ``shared/benc
 Sets larger than 5,000 pairs are scored on a stratified sample of 2,000 unless ``--full``: each
 label keeps its share of the set (largest remainder, at least one pair per label), drawn with
 ``--seed``; ``--sample N`` sets the size, ``--limit N`` takes the first N pairs in file order.
+
+``--nli MODEL_DIR`` judges polarity with an NLI cross-encoder exported to ONNX (it sets
+``CROSSCHECK_NLI_MODEL`` for the workers, as an operator would; see README, "Optional inference
+model"); the model is loaded once first so that a broken one is one line and exit 2, and the
+tables' caption names it (``nli:`` + the first 12 hex digits of its sha256, and its directory).
+A ``CROSSCHECK_NLI_MODEL`` already in the environment is used and named the same way.
 
 ``--dump pairs.jsonl`` writes one line per pair (claim, label, verdict, confidence, and each
 match's text, relevance score, stance and notes) for the stance-model work. ``--readme`` writes
@@ -661,6 +668,21 @@ def _commit() -> str:
     return commit
 
 
+def _nli_label() -> str:
+    """The NLI model the workers use (from ``CROSSCHECK_NLI_MODEL``), named for the tables."""
+    from checks import nli
+
+    directory = os.environ.get(nli.ENV_VAR, "").strip()
+    if not directory:
+        return ""
+    try:
+        model = nli.get_model()
+    except CheckError as exc:
+        return f"NLI model unusable ({exc})"
+    name = model.name if model is not None else "?"
+    return f"NLI model `{name}` ({Path(directory).name}), commit ≥ {nli.commit_threshold():g}"
+
+
 def _caption(runs: Sequence[SetRun], workers: int) -> str:
     sets = "; ".join(
         f"`{r.data.name}` ({r.data.format}): {r.sample}, {r.stores:,} stores, "
@@ -668,10 +690,12 @@ def _caption(runs: Sequence[SetRun], workers: int) -> str:
     )  # fmt: skip
     commit = _commit()
     at = f" at commit `{commit}`" if commit else ""
+    model = _nli_label()
+    stance = f" Polarity judged by the {model}." if model else ""
     return (
         f"`bench/verify.py`{at}: each pair checked by `Engine.check_text` against a fresh SQLite "
         f"store holding only its evidence; Supported → supports, Disputed → refutes, anything "
-        f"else → neither. {sets}. {workers} worker processes; {machine()}; {today()}."
+        f"else → neither.{stance} {sets}. {workers} worker processes; {machine()}; {today()}."
     )
 
 
@@ -717,7 +741,7 @@ def _rich_report(runs: Sequence[SetRun], workers: int) -> None:
     head, rows = _summary_rows(runs)  # one column per set: the measures are long words
     console.print(
         table(
-            "Stance quality",
+            "Stance quality" + (f" — {_nli_label().replace('`', '')}" if _nli_label() else ""),
             ["measure", *(r[0] for r in rows)],
             [[h, *(r[i] for r in rows)] for i, h in enumerate(head) if i],
         )
@@ -824,7 +848,28 @@ def main(argv: list[str] | None = None) -> int:
         help="stdout: rich tables (default), the markdown README section, or its summary table",
     )
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
+    ap.add_argument(
+        "--nli",
+        type=Path,
+        default=None,
+        metavar="MODEL_DIR",
+        help="judge polarity with this NLI model (model.onnx, tokenizer.json, label order); "
+        "sets CROSSCHECK_NLI_MODEL for the workers",
+    )
     args = ap.parse_args(argv)
+    if args.nli is not None:
+        from checks import nli
+
+        os.environ[nli.ENV_VAR] = str(args.nli.expanduser().resolve())
+    if os.environ.get("CROSSCHECK_NLI_MODEL", "").strip():
+        from checks import nli
+
+        try:  # a broken model is one line here, not an error in every worker
+            nli.get_model()
+            nli.commit_threshold()
+        except CheckError as exc:
+            print(f"verify: {exc}", file=sys.stderr)
+            return 2
 
     dirs = args.data or [p for p in DEFAULT_DATA if p.exists()]
     if not dirs:  # nothing asked for and nothing at the default place: say so, as the benches do
@@ -882,6 +927,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": machine(),
             "commit": _commit(),
             "workers": args.workers,
+            "nli": _nli_label() or None,
             "sets": [
                 {
                     "name": r.data.name,
