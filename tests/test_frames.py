@@ -1238,3 +1238,49 @@ def test_there_is_evidence_that_is_about_its_content() -> None:
     parse = parse_claim("There is growing evidence that the tonic reduces falls.")
     assert [f.predicate for f in parse.main_frames] == ["reduce"]
     assert _frame(parse, "be").reporting
+
+
+# --------------------------------------------------------------------------- years and measures
+
+
+@pytest.mark.parametrize(
+    ("text", "years", "values"),
+    [
+        ("Glaciers could shrink by 40 km by 2100.", [2100], [40]),
+        ("The lake could drop 2 metres before 2150 and 5 metres by 2250.", [2150, 2250], [2, 5]),
+        ("Rainfall may rise 8 % by 2300.", [2300], [8]),
+        ("The flood drowned about 1500 in 1953.", [1953], [1500]),
+        ("Police detained more than 2000 after the 2011 election.", [2011], [2000]),
+        ("Runners took 2000 mg of salt tablets.", [], [2000]),
+        ("Each child got 1500 IU daily.", [], [1500]),
+        ("The toll rose to 2000 within a week.", [], [2000]),
+        ("From 2015 to 2020 the farm lost 300 sheep.", [2015, 2020], [300]),
+        ("Exports rose 4 % in the year to 2021.", [2021], [4]),
+        ("2300 people signed the letter.", [], [2300]),
+    ],
+)
+def test_a_year_after_by_in_until_is_a_date_and_a_number_before_a_unit_is_a_measure(
+    text: str, years: list[int], values: list[float]
+) -> None:
+    parse = parse_claim(text)
+    assert sorted(d.year for d in parse.dates if d.year) == years
+    assert sorted(f.value for f in parse.figures) == values
+    assert not any(f.elided and f.value in years for f in parse.figures)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("Each child got 1500 IU daily.", "iu"),
+        ("Runners took 2000 mg of salt tablets.", "milligram"),
+        ("The sea wall is 2100 metres long.", "meter"),
+    ],
+)
+def test_a_unit_word_after_a_year_like_number_makes_it_a_measure(text: str, unit: str) -> None:
+    (figure,) = parse_claim(text).figures
+    assert figure.unit == unit
+
+
+def test_one_letter_counted_things_keep_their_noun() -> None:
+    (figure,) = parse_claim("Take 1000 mg of vitamin C a day.").figures
+    assert figure.counted == "vitamin c"
