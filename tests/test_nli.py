@@ -316,6 +316,25 @@ def _broken(tmp_path: Path, model_dir: Path, how: str) -> Path:
         shutil.rmtree(d)
         build_model(d, graph="bag", width=2, labels=["entailment", "contradiction"])
         (d / "config.json").write_text(json.dumps({"id2label": dict(enumerate(ORDER))}))
+    elif how == "two-outputs-undeclared":  # the graph does not say; the first run shows it
+        shutil.rmtree(d)
+        build_model(d, graph="bag", width=2, labels=ORDER)
+        proto = onnx.load(str(d / "model.onnx"))
+        g = proto.graph  # logits reshaped to (batch, -1): a width no static inference can see
+        g.node[-1].output[0] = "raw"
+        g.initializer.extend([_const("start", [0], np.int64), _const("stop", [1], np.int64)])
+        g.initializer.extend([_const("rest", [-1], np.int64)])
+        n = helper.make_node
+        g.node.extend(
+            [
+                n("Shape", ["input_ids"], ["ids_shape"]),
+                n("Slice", ["ids_shape", "start", "stop"], ["batch"]),
+                n("Concat", ["batch", "rest"], ["new_shape"], axis=0),
+                n("Reshape", ["raw", "new_shape"], ["logits"]),
+            ]
+        )
+        g.output[0].type.tensor_type.shape.dim[1].dim_param = "labels"
+        onnx.save(proto, str(d / "model.onnx"))
     return d
 
 
@@ -332,7 +351,8 @@ def _broken(tmp_path: Path, model_dir: Path, how: str) -> Path:
         ("config-without-id2label", "config.json", "no id2label"),
         ("corrupt-model", "model.onnx", "not a model onnxruntime can load"),
         ("bad-tokenizer", "tokenizer.json", "cannot be read by tokenizers"),
-        ("two-outputs", "model.onnx", "expected"),
+        ("two-outputs", "model.onnx", "has shape ['batch', 2]; expected (batch, 3)"),
+        ("two-outputs-undeclared", "model.onnx", "expected one row of 3 scores per pair"),
     ],
 )
 def test_each_misconfiguration_is_one_clear_error_naming_the_file(
