@@ -269,12 +269,21 @@ class NLIModel:
                 f"model.onnx is not a model onnxruntime can load ({first[:200]})",
                 path=str(onnx_path),
             ) from exc
-        self._inputs = {i.name for i in self._session.get_inputs()}
-        missing = {"input_ids", "attention_mask"} - self._inputs
-        if missing:
+        # most exports take int64 ids; a few take int32
+        self._inputs = {
+            i.name: np.int32 if i.type == "tensor(int32)" else np.int64
+            for i in self._session.get_inputs()
+        }
+        missing = {"input_ids", "attention_mask"} - set(self._inputs)
+        extra = set(self._inputs) - {"input_ids", "attention_mask", "token_type_ids"}
+        if missing or extra:
+            fault = (
+                f"has no input {', '.join(sorted(missing))}"
+                if missing
+                else f"asks for inputs Crosscheck does not give ({', '.join(sorted(extra))})"
+            )
             raise NLIUnavailable(
-                f"model.onnx has no input {', '.join(sorted(missing))} "
-                f"(its inputs: {', '.join(sorted(self._inputs))})",
+                f"model.onnx {fault}; its inputs: {', '.join(sorted(self._inputs))}",
                 path=str(onnx_path),
             )
         outputs = self._session.get_outputs()
@@ -306,6 +315,7 @@ class NLIModel:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = types
+        feeds = {k: v.astype(self._inputs[k], copy=False) for k, v in feeds.items()}
         try:
             out = np.asarray(self._session.run([self._output], feeds)[0], dtype=np.float64)
         except Exception as exc:  # onnxruntime's own errors: a graph that cannot run these inputs

@@ -151,7 +151,9 @@ def _overlap_graph(vocab: dict[str, int]) -> onnx.ModelProto:
     return _model(graph)
 
 
-def _bag_graph(vocab: dict[str, int], width: int = 3) -> onnx.ModelProto:
+def _bag_graph(
+    vocab: dict[str, int], width: int = 3, id_type: int = TensorProto.INT64
+) -> onnx.ModelProto:
     """No token_type_ids: Gather from an embedding table → mask → ReduceSum → logits (B, width).
     "not"/"never"/"no" push the first column (contradiction), every other word the second."""
     table = np.zeros((len(vocab), width), dtype=np.float32)
@@ -178,7 +180,7 @@ def _bag_graph(vocab: dict[str, int], width: int = 3) -> onnx.ModelProto:
         _const("last_axis", [-1], np.int64),
     ]
     inputs = [
-        helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "sequence"])
+        helper.make_tensor_value_info(name, id_type, ["batch", "sequence"])
         for name in ("input_ids", "attention_mask")
     ]
     out = helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", width])
@@ -200,12 +202,13 @@ def build_model(
     labels: Sequence[str] | None = ORDER,
     label_file: str = "config.json",
     width: int = 3,
+    id_type: int = TensorProto.INT64,
 ) -> Path:
     """A model directory: tokenizer.json, model.onnx and the label order in ``label_file``."""
     directory.mkdir(parents=True, exist_ok=True)
     vocab = _vocabulary(" ".join((ARTICLE, NEGATED, FIGURE, REPORTED, SAME, EXTRA, text)))
     _tokenizer(vocab, directory / "tokenizer.json")
-    proto = _overlap_graph(vocab) if graph == "overlap" else _bag_graph(vocab, width)
+    proto = _overlap_graph(vocab) if graph == "overlap" else _bag_graph(vocab, width, id_type)
     onnx.save(proto, str(directory / "model.onnx"))
     if labels is not None and label_file == "config.json":
         doc = {"model_type": "tiny", "id2label": {str(i): x for i, x in enumerate(labels)}}
@@ -260,6 +263,12 @@ def test_a_graph_without_token_type_ids_runs(tmp_path: Path) -> None:
     m = NLIModel(build_model(tmp_path / "bag", graph="bag"))
     plain, negated = m.score([(SOURCE, "Sea levels will rise"), (SOURCE, "never not no")])
     assert plain.entailment > plain.contradiction
+    assert negated.contradiction > 0.9
+
+
+def test_a_graph_taking_int32_ids_runs(tmp_path: Path) -> None:
+    m = NLIModel(build_model(tmp_path / "int32", graph="bag", id_type=TensorProto.INT32))
+    (negated,) = m.score([(SOURCE, "never not no")])
     assert negated.contradiction > 0.9
 
 
@@ -335,6 +344,13 @@ def _broken(tmp_path: Path, model_dir: Path, how: str) -> Path:
         )
         g.output[0].type.tensor_type.shape.dim[1].dim_param = "labels"
         onnx.save(proto, str(d / "model.onnx"))
+    elif how == "other-inputs":
+        shutil.rmtree(d)
+        build_model(d, graph="bag", labels=ORDER)
+        proto = onnx.load(str(d / "model.onnx"))
+        proto.graph.input[0].name = "ids"
+        proto.graph.node[0].input[1] = "ids"
+        onnx.save(proto, str(d / "model.onnx"))
     return d
 
 
@@ -352,6 +368,7 @@ def _broken(tmp_path: Path, model_dir: Path, how: str) -> Path:
         ("corrupt-model", "model.onnx", "not a model onnxruntime can load"),
         ("bad-tokenizer", "tokenizer.json", "cannot be read by tokenizers"),
         ("two-outputs", "model.onnx", "has shape ['batch', 2]; expected (batch, 3)"),
+        ("other-inputs", "model.onnx", "has no input input_ids; its inputs: attention_mask, ids"),
         ("two-outputs-undeclared", "model.onnx", "expected one row of 3 scores per pair"),
     ],
 )
