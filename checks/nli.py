@@ -49,6 +49,7 @@ import numpy as np
 from checks.align import Alignment
 from checks.errors import CheckError, ConfigError
 from checks.models import Note, NoteKind, Stance
+from checks.stance import structural  # stance imports this module only inside judge()
 
 __all__ = [
     "COMMIT_ENV_VAR",
@@ -407,11 +408,6 @@ class NLIDecision:
     notes: tuple[Note, ...] = ()
 
 
-def _structural(al: Alignment) -> bool:
-    # the same test as checks.stance.structural (not imported: stance imports this module lazily)
-    return bool(al.conflicts) and (al.aligned or al.figure_claim) and al.feature("coverage") >= 0.4
-
-
 def _source_soft(al: Alignment) -> bool:
     """The source only reports or hedges what the claim asserts."""
     if al.source_reported:
@@ -431,7 +427,7 @@ def decide(al: Alignment, p: NLIScores, *, commit: float | None = None) -> NLIDe
     hedges what the claim asserts, counts neither way. A claim that hedges ("may") is read with
     its hedge: a source hedging as much may agree with it."""
     t = commit_threshold() if commit is None else commit
-    if _structural(al):
+    if structural(al):  # the figure/date rule of checks.stance decides
         return None
     if not (al.aligned or al.feature("coverage") >= HIGH_COVERAGE):
         return None
