@@ -1696,9 +1696,9 @@ class _Reader:
                     continue
             # "50 to every 6", "one for every two", "one for one", "a ratio of 3 to 1"
             a = _number_value(t)
-            found = self._every_ratio(t) if a is not None else None
-            if found is not None:  # "50 soldiers to every 6 civilians"
-                self._add_comparison(*found)
+            every_ratio = self._every_ratio(t) if a is not None else None
+            if every_ratio is not None:  # "50 soldiers to every 6 civilians"
+                self._add_comparison(*every_ratio)
                 continue
             if a is not None and t.i + 2 < n and doc[t.i + 1].lower_ in {"to", "for"}:
                 j = t.i + 2
