@@ -18,6 +18,7 @@ from checks.errors import (
     ConfigError,
     FetchError,
     InputError,
+    NLIUnavailable,
     ReviewError,
     SourceError,
     StoreError,
@@ -51,6 +52,11 @@ def user_message(exc: CheckError) -> str:
         return exc.message[:1].upper() + exc.message[1:] + "."
     if isinstance(exc, StoreError):
         return "Crosscheck's store is unavailable right now; please try again later."
+    if isinstance(exc, NLIUnavailable):
+        return (
+            "Crosscheck's inference model is misconfigured; the server's admins have been told"
+            " in the logs."
+        )
     return "Something went wrong while checking; please try again later."
 
 
@@ -59,8 +65,11 @@ async def reply_error(interaction: discord.Interaction[Any], error: BaseExceptio
     request (a CheckError), or that something failed (anything else, logged with its trace).
 
     Works before and after the interaction was answered (deferred): exactly one response."""
-    if isinstance(error, CheckError):
+    if isinstance(error, InputError | ReviewError):  # the member's request: nothing to fix
         log.info("interaction refused: %s", error)
+        text = user_message(error)
+    elif isinstance(error, CheckError):  # the operator's side: a source, the store, a model
+        log.warning("interaction failed: %s", error)
         text = user_message(error)
     else:
         log.error("interaction failed", exc_info=error)

@@ -12,6 +12,7 @@ message in one place and never catch bare ``Exception`` around engine calls.
     ├── SourceError             one configured source could not be read (.source)
     │   └── FetchError          an HTTP fetch failed (.url, .status)
     │       └── BlockedURLError the URL points to a private/loopback address or a bad scheme
+    ├── NLIUnavailable          the operator's NLI model cannot be used (.path)
     ├── StoreError              the store cannot be opened, read or written (.path)
     │   └── StoreReadOnlyError  the store was opened but cannot be written
     └── ReviewError             a review-queue action cannot be done (.item_id)
@@ -29,6 +30,7 @@ __all__ = [
     "FetchError",
     "IllegalTransition",
     "InputError",
+    "NLIUnavailable",
     "ReviewConflict",
     "ReviewError",
     "ReviewNotFound",
@@ -129,3 +131,11 @@ class IllegalTransition(ReviewError):
 
 class ReviewConflict(ReviewError):
     """Another moderator acted on the item first; nothing was changed."""
+
+
+class NLIUnavailable(CheckError):
+    """The configured NLI model cannot be used: a file is missing, unreadable or not as expected."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(f"NLI model {path}: {message}" if path else f"NLI model: {message}")
+        self.path = path

@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from checks.align import Alignment
-from checks.errors import CheckError, ConfigError
+from checks.errors import ConfigError, NLIUnavailable
 from checks.models import Note, NoteKind, Stance
 from checks.stance import structural  # stance imports this module only inside judge()
 
@@ -87,14 +87,6 @@ LABELS = ("entailment", "neutral", "contradiction")
 #: claim's content words.
 HIGH_COVERAGE = 0.8
 _BATCH = 16
-
-
-class NLIUnavailable(CheckError):
-    """The configured NLI model cannot be used: a file is missing, unreadable or not as expected."""
-
-    def __init__(self, message: str, *, path: str | None = None) -> None:
-        super().__init__(f"NLI model {path}: {message}" if path else f"NLI model: {message}")
-        self.path = path
 
 
 @dataclass(frozen=True, slots=True)

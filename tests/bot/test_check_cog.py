@@ -610,6 +610,28 @@ async def test_an_unexpected_error_is_logged_and_told_in_one_ephemeral_line(
     assert record.exc_info is not None and "fell over" in str(record.exc_info[1])
 
 
+async def test_a_broken_model_is_logged_as_a_warning_for_the_operator(
+    check_cog: CheckCog,
+    make_interaction: Callable[..., MagicMock],
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from checks.errors import NLIUnavailable
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise NLIUnavailable("model.onnx is missing", path="/srv/nli")
+
+    monkeypatch.setattr(engine, "acheck_text", broken)
+    it = make_interaction()
+    with caplog.at_level(logging.INFO, logger="bot.replies"):
+        await invoke(check_cog.check, it, claim=DISPUTED)
+    (record,) = [r for r in caplog.records if r.name == "bot.replies"]
+    assert record.levelno == logging.WARNING and "model.onnx is missing" in record.getMessage()
+    (text,) = [c.args[0] for c in it.followup.send.await_args_list]
+    assert "/srv/nli" not in text and "admins" in text
+
+
 async def test_a_store_error_behind_a_button_is_told_to_the_presser_alone(
     check_cog: CheckCog,
     make_interaction: Callable[..., MagicMock],
