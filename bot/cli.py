@@ -840,6 +840,17 @@ def config_check() -> None:
         f"  Discord token: {'set' if s.discord_token else 'not set (needed for `crosscheck bot`)'}"
     )
     _out().print(f"  API: {'enabled' if s.api_token else 'disabled (set CROSSCHECK_API_TOKEN)'}")
+    from checks.nli import ENV_VAR as NLI_VAR
+    from checks.nli import get_model
+
+    try:
+        nli = get_model()
+    except CheckError as exc:
+        fail(str(exc))
+    if nli is None:
+        _out().print(f"  NLI model: none (stance by structure alone; set {NLI_VAR} to add one)")
+    else:
+        _out().print(f"[green]ok[/green] NLI model {nli.name} from {escape(str(nli.path.parent))}")
 
 
 def main() -> None:

@@ -35,11 +35,18 @@ def _point_at(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway)
 
 
-def _open(db: str | Path, sources: str | Path) -> Engine:
+def _open(db: str | Path, sources: str | Path, *, judges: bool = True) -> Engine:
+    """The engine of a process that answers checks; an NLI model the operator configured is
+    loaded now, so a broken one stops the start with one line instead of failing every check."""
+    from checks.nli import get_model
+
     try:
-        return Engine.open(db, sources)
+        engine = Engine.open(db, sources)
+        if judges:
+            get_model()
     except CheckError as exc:
         raise BotStartError(str(exc)) from None
+    return engine
 
 
 def _secret(value: object) -> str | None:
@@ -75,7 +82,7 @@ def run_serve(
     """The web surface and the ingestion loop, without Discord, until SIGTERM / SIGINT.
 
     ``api=False`` is an ingestion worker: health endpoints only, no JSON API."""
-    engine = _open(db, sources)
+    engine = _open(db, sources, judges=api)
     service = Service(
         engine,
         host=host or settings.web_host,

@@ -644,3 +644,29 @@ def test_the_cli_says_in_one_line_that_the_configured_model_is_broken(
     assert lines[0].startswith("crosscheck: error: NLI model"), lines
     assert "tokenizer.json not found" in lines[0]
     assert "Traceback" not in r.stderr and not r.stdout.strip()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("command", [["config", "check"], ["serve", "--port", "0"]])
+def test_a_broken_model_stops_config_check_and_serve_at_start_with_one_line(
+    store_dir: Path, tmp_path: Path, command: list[str]
+) -> None:
+    broken = tmp_path / "nli"
+    broken.mkdir()
+    env = child_env(nli_model=str(broken), embedder="none")
+    db, sources = str(store_dir / "store.db"), str(store_dir / "sources.yaml")
+    r = run_cli("--db", db, "--sources", sources, *command, cwd=tmp_path, env=env)
+    assert r.returncode == 1
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert lines == [f"crosscheck: error: NLI model {broken / 'model.onnx'}: model.onnx not found"]
+
+
+@pytest.mark.e2e
+def test_config_check_names_a_working_model(
+    store_dir: Path, model_dir: Path, tmp_path: Path
+) -> None:
+    env = child_env(nli_model=str(model_dir), embedder="none")
+    db, sources = str(store_dir / "store.db"), str(store_dir / "sources.yaml")
+    r = run_cli("--db", db, "--sources", sources, "config", "check", cwd=tmp_path, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "ok NLI model nli:" in r.stdout
