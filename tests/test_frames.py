@@ -1348,3 +1348,26 @@ def test_a_share_of_a_measure_counts_what_is_measured() -> None:
 def test_a_subject_read_as_a_compound_is_still_the_subject() -> None:
     parse = parse_claim("Few farmers believe the spray works.")
     assert _frame(parse, "work").subject_head == "spray"
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "word"),
+    [
+        ("The baseless claim that the mayor took bribes spread online.", "take", "baseless claim"),
+        ("Officials debunked the myth that masks cause hypoxia.", "cause", "myth"),
+        ("He repeated the false story that the dam had burst its banks.", "burst", "false story"),
+    ],
+)
+def test_a_claim_called_false_negates_its_content_once(text: str, content: str, word: str) -> None:
+    frame = _frame(parse_claim(text), content)
+    assert frame.negated and frame.negation == word
+
+
+def test_what_someone_did_with_a_false_claim_is_not_negated() -> None:
+    parse = parse_claim("The false rumour that he spread caused panic.")
+    assert not _frame(parse, "spread").negated
+
+
+def test_list_numbers_are_not_figures() -> None:
+    parse = parse_claim("The study 1) maps the routes; 2) tests 40 masks; and 3) ranks them.")
+    assert [f.value for f in parse.figures] == [40]
