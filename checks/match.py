@@ -14,6 +14,13 @@ embeddings: paraphrases that share no word). Each candidate is then given an abs
 and relevance is the larger of the two. Ranking adds the index's own BM25 (normalised per query)
 and the cosine to relevance, so each half's ordering survives where relevance ties. Without an
 embedder, or before any vector is stored, matching is by words alone, as it was.
+
+Below ``min_relevance`` a candidate is not a match, but it may still be *related reading*: a
+sentence about the same subject that does not restate the claim (a study's finding for a claim
+about its question). A few of those (``related``, one per article) are returned after every
+match, marked ``Scored.related``; their relevance stays below the floor, so stance never judges
+them (``checks.stance.gated``) and they never move a verdict. See ``MatchSettings.related_cos``
+for how far below the floor they may be.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ __all__ = [
     "Scored",
     "dense_relevance",
     "find_matches",
+    "is_related_reading",
     "relevance",
 ]
 
@@ -74,6 +82,13 @@ class MatchSettings:
     cos_floor: float = 0.53
     cos_full: float = 0.9
     top: int = 20  # matches kept after reranking (and judged for the verdict)
+    # related reading: candidates below the floor kept as evidence to read, never judged
+    related: int = 3  # at most this many, one per article, after every match (0: none)
+    # a cosine from here up to cos_floor is "about the same subject". Chosen on CheckThat!
+    # train with each query's own fact-check removed (a claim the store does not hold): the
+    # lowest cosine at which at most half of the queries left without a match get an item
+    # (0.40: 92 %, 0.45: 65 %, 0.47: 46 %; dev 0.54 at 0.47); bench/retrieval.py --related
+    related_cos: float = 0.47
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +98,7 @@ class Scored:
     candidate: Candidate
     relevance: float  # absolute, in [0, 1]
     rank_score: float  # for ordering within one query
+    related: bool = False  # related reading: below min_relevance, shown but never judged
 
 
 class _Default:
@@ -122,6 +138,12 @@ def relevance(
         idf or {},
         s,
     )
+
+
+def is_related_reading(score: float, settings: MatchSettings | None = None) -> bool:
+    """Whether a match of this relevance is related reading: below the judging floor, so shown
+    as evidence to read, never as agreeing or conflicting (for adapters labelling answers)."""
+    return score < (settings or MatchSettings()).min_relevance
 
 
 def dense_relevance(cosine: float, settings: MatchSettings | None = None) -> float:
@@ -208,7 +230,9 @@ def find_matches(
     embedder: Any = DEFAULT_EMBEDDER,
     query_vector: np.ndarray | None = None,
 ) -> list[Scored]:
-    """The stored claims most relevant to ``text``, best first, above ``min_relevance``.
+    """The stored claims most relevant to ``text``, best first, above ``min_relevance``; then
+    at most ``related`` related-reading candidates (``Scored.related``, relevance below the
+    floor, one per article), best first.
 
     ``embedder`` is the process's configured one by default; None matches by words only. The
     query is embedded once (or ``query_vector`` is used) and only when the store holds vectors
@@ -234,7 +258,8 @@ def find_matches(
     best_lexical = max((c.lexical for c in lexical), default=0.0) or 1.0
     mine = relevance_terms(text, features.entities)  # once per query, not per candidate
     seen: set[int] = set()
-    scored = []
+    scored: list[Scored] = []
+    reading: list[Scored] = []
     for c in [*lexical, *dense]:
         cid = c.claim.id or 0
         if cid in seen:
@@ -247,6 +272,24 @@ def find_matches(
                 c = replace(c, cosine=cos[cid])
             bonus += s.dense_weight * cos[cid]
             rel = max(rel, dense_relevance(cos[cid], s))
-        scored.append(Scored(c, rel, rel + bonus))
+        if rel >= s.min_relevance:
+            scored.append(Scored(c, rel, rel + bonus))
+        elif s.related > 0 and cos.get(cid, -1.0) >= s.related_cos:
+            reading.append(Scored(c, rel, rel + bonus, related=True))
     scored.sort(key=lambda x: x.rank_score, reverse=True)
-    return [x for x in scored if x.relevance >= s.min_relevance][: s.top]
+    return scored[: s.top] + _one_per_article(reading, s.related)
+
+
+def _one_per_article(reading: list[Scored], limit: int) -> list[Scored]:
+    """The best related-reading sentence of each article, best first, at most ``limit``."""
+    reading.sort(key=lambda x: x.rank_score, reverse=True)
+    out: list[Scored] = []
+    articles: set[str] = set()
+    for x in reading:
+        if len(out) >= limit:
+            break
+        key = x.candidate.url or str(x.candidate.claim.id)
+        if key not in articles:
+            articles.add(key)
+            out.append(x)
+    return out

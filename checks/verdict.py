@@ -6,7 +6,9 @@ calibrated ``confidence``; a match judged without one counts its relevance). Its
 ``weight × confidence`` (× ``factcheck_boost`` for a fact-check). Only agreement → Supported;
 only conflict → Disputed; both → the side that outweighs the other by ``dominance`` wins,
 otherwise Mixed. No agreeing or conflicting match at all → Unverified: related claims are shown
-as evidence to read, never turned into a guess.
+as evidence to read, never turned into a guess. Related reading (a match whose relevance is below
+the matcher's floor, ``checks.match.is_related_reading``) never speaks, whatever stance a server's
+own thresholds gave it.
 
 The answer's ``confidence`` is the probability that the winning side is right, from its voices
 alone: ``1 − Π (1 − min(weight, 1) · confidence)`` over the winning side's sources (one fully
@@ -20,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from checks.match import is_related_reading
 from checks.models import Match, SourceVoice, Stance, Verdict
 
 __all__ = ["Tally", "VerdictSettings", "decide"]
@@ -65,7 +68,7 @@ def decide(matches: Sequence[Match], settings: VerdictSettings | None = None) ->
     voices: list[SourceVoice] = []
     # fact-checks speak first; then the most confident match of each source
     ordered = sorted(
-        (m for m in matches if m.stance is not Stance.RELATED),
+        (m for m in matches if m.stance is not Stance.RELATED and not is_related_reading(m.score)),
         key=lambda m: (m.citation.review is None, -_sure(m), -m.score),
     )
     for m in ordered:
