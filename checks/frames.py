@@ -2847,13 +2847,13 @@ def _in_code(t: Token) -> bool:
 
 
 def _number_value(t: Token) -> float | None:
-    if _is_name_digit(t):
-        return None
     if _PLAIN_NUMBER.match(t.text):
-        return float(t.text.replace(",", ""))
-    if t.lower_ in lx.NUMBER_WORDS and t.lower_ not in {"hundred", "dozen"}:
-        return float(lx.NUMBER_WORDS[t.lower_])
-    return None
+        value = float(t.text.replace(",", ""))
+    elif t.lower_ in lx.NUMBER_WORDS and t.lower_ not in {"hundred", "dozen"}:
+        value = float(lx.NUMBER_WORDS[t.lower_])
+    else:
+        return None
+    return None if _is_name_digit(t) else value  # the costlier test only for numbers
 
 
 def _claim_parse(doc: Doc) -> ClaimParse:
