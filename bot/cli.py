@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # imported where used: a command pays only for what it runs
 
     from bot.settings import Settings
     from checks.engine import Engine
-    from checks.models import CheckResult, LinkCheckResult
+    from checks.models import CheckResult, LinkCheckResult, Match
 
 __all__ = ["app", "main"]
 
@@ -281,24 +281,34 @@ def _print_result(result: CheckResult) -> None:
         _out().print("  No configured source says anything about this.")
         return
 
+    from bot.reading import READING_LABEL, READING_TAG, split_reading
+
     summary = result.cross_reference()
     if summary:
         _out().print("  " + escape(summary))
-    for m in result.matches:
-        colour, word = _STANCE_STYLE[m.stance]
-        c = m.citation
-        label = "fact-check" if c.review else "source"
-        _out().print(
-            f"\n  [{colour}]{word:<9}[/{colour}] {escape(c.source)} "
-            f"[bright_black]({label}, weight {c.weight:g} {c.weight_class}; "
-            f"relevance {m.score:.2f})[/bright_black]"
-        )
-        for note in m.notes:
-            _out().print(f"            • {escape(note.text)}")
-        _out().print(f"            “{escape(c.quote)}”")
-        date = f" ({c.published})" if c.published else ""
-        _out().print(f"            — {escape(c.title)}{date}")
-        _out().print(f"              {escape(c.url)}")
+    judged, reading = split_reading(result.matches)
+    for m in judged:
+        _print_match(m, *_STANCE_STYLE[m.stance])
+    if reading:
+        _out().print(f"\n  [bold]{READING_LABEL}[/bold]")
+        for m in reading:
+            _print_match(m, "bright_black", READING_TAG, notes=False)
+
+
+def _print_match(m: Match, colour: str, word: str, *, notes: bool = True) -> None:
+    c = m.citation
+    label = "fact-check" if c.review else "source"
+    _out().print(
+        f"\n  [{colour}]{word:<9}[/{colour}] {escape(c.source)} "
+        f"[bright_black]({label}, weight {c.weight:g} {c.weight_class}; "
+        f"relevance {m.score:.2f})[/bright_black]"
+    )
+    for note in m.notes if notes else ():
+        _out().print(f"            • {escape(note.text)}")
+    _out().print(f"            “{escape(c.quote)}”")
+    date = f" ({c.published})" if c.published else ""
+    _out().print(f"            — {escape(c.title)}{date}")
+    _out().print(f"              {escape(c.url)}")
 
 
 @app.command()
@@ -332,6 +342,7 @@ def check(
     """Check a claim or a link against the stored claims of your sources."""
     import asyncio
 
+    from bot.reading import answer_json
     from checks.claims import is_link
 
     if (claim is None) == (file is None):
@@ -346,7 +357,7 @@ def check(
                 lambda: asyncio.run(engine.acheck_url(claim, guild_id=guild, surface="cli"))
             )
             if as_json:
-                sys.stdout.write(json.dumps(link.to_json(), ensure_ascii=False) + "\n")
+                sys.stdout.write(json.dumps(answer_json(link), ensure_ascii=False) + "\n")
             else:
                 _print_link(link)
             return
@@ -354,7 +365,7 @@ def check(
             lambda: asyncio.run(engine.acheck_text(claim, guild_id=guild, surface="cli"))
         )
         if as_json:
-            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(answer_json(result), ensure_ascii=False) + "\n")
         else:
             _print_result(result)
             if not engine.claim_count():
@@ -454,6 +465,8 @@ def _check_file(engine: Engine, file: Path, guild: int | None) -> None:
     """One JSON answer a line, in order, each written as soon as its line is answered."""
     import asyncio
 
+    from bot.reading import answer_json
+
     stream = _open_claims(file)
     try:
         with asyncio.Runner() as runner:
@@ -464,7 +477,7 @@ def _check_file(engine: Engine, file: Path, guild: int | None) -> None:
                     if problem is not None:
                         raise InputError(problem)
                     result = runner.run(engine.acheck_text(line, guild_id=guild, surface="cli"))
-                    answer = result.to_json()
+                    answer = answer_json(result)
                 except InputError as exc:
                     shown = safe_text(line)[:200]
                     answer = {"claim": shown, "verdict": None, "matches": [], "error": str(exc)}

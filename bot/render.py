@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.reading import READING_LABEL, is_reading, split_reading
 from checks.models import (
     AuditEntry,
     CheckResult,
@@ -57,6 +58,9 @@ VERDICT_LINES = {
     Verdict.MIXED: "Trusted sources disagree with each other on this.",
     Verdict.UNVERIFIED: "None of this server's sources say anything about this yet.",
 }
+UNVERIFIED_WITH_READING = (
+    "None of this server's sources confirm or contradict this yet; below is related reading."
+)
 VERDICT_MARKS = {
     Verdict.SUPPORTED: "✅",
     Verdict.DISPUTED: "❌",
@@ -82,13 +86,28 @@ def _match_field(m: Match) -> tuple[str, str]:
     head = f"{STANCE_WORDS[m.stance]} · {c.source}"
     if c.review:
         head = f"fact-check · {c.source} · rated “{c.review.rating}”"
-    lines = [f"• {n.text}" for n in m.notes[:3]]
+    if is_reading(m):  # below the judging floor: never shown as a stance or a rating
+        head = f"related reading, not judged · {c.source}"
+    lines = [] if is_reading(m) else [f"• {n.text}" for n in m.notes[:3]]
     lines.append(_quote(c.quote, 400))
     date = f" ({c.published})" if c.published else ""
     title = clip(c.title, 150).replace("[", "(").replace("]", ")")
     link = f"[{title}]({c.url})" if c.url.startswith(("http://", "https://")) else title
     lines.append(f"— {link}{date} · weight {c.weight_class}")
     return clip(head, LIMITS["name"]), _fit_lines(lines, LIMITS["value"])
+
+
+def _reading_value(matches: Sequence[Match]) -> str:
+    """Related reading in one field: each source, its sentence and its link; no stance."""
+    lines: list[str] = []
+    for m in matches:
+        c = m.citation
+        date = f" ({c.published})" if c.published else ""
+        title = clip(c.title, 120).replace("[", "(").replace("]", ")")
+        link = f"[{title}]({c.url})" if c.url.startswith(("http://", "https://")) else title
+        lines.append(_quote(c.quote, 300))
+        lines.append(f"— {clip(c.source, 100)}: {link}{date}")
+    return _fit_lines(lines, LIMITS["value"])
 
 
 def _fit_lines(lines: Sequence[str], limit: int) -> str:
@@ -126,23 +145,35 @@ def render_check(
         title=clip(f"{title_prefix}{mark} {result.verdict.label}", LIMITS["title"]),
         colour=VERDICT_COLOURS[result.verdict],
     )
-    desc = [_quote(result.claim, 600), VERDICT_LINES[result.verdict]]
+    judged, reading = split_reading(result.matches)
+    if result.verdict is Verdict.UNVERIFIED:
+        # nothing counted: a judged related match is reading too, never cited as evidence; a
+        # source the server does not count (weight 0) is not put forward at all
+        reading = [
+            m for m in (*judged, *reading) if m.stance is Stance.RELATED and m.citation.weight > 0
+        ]
+        judged = []
+    line = VERDICT_LINES[result.verdict]
+    if result.verdict is Verdict.UNVERIFIED and reading:
+        line = UNVERIFIED_WITH_READING
+    desc = [_quote(result.claim, 600), line]
     summary = result.cross_reference()
     if summary and result.verdict is not Verdict.UNVERIFIED:
         desc.append(f"**{clip(summary, 900)}**")
     if jump_url:
         desc.append(f"[checked message]({jump_url})")
     embed.description = clip("\n".join(desc), LIMITS["description"])
-    shown = [m for m in result.matches if m.stance is not Stance.RELATED][:MAX_MATCHES_SHOWN]
-    if result.verdict is Verdict.UNVERIFIED:
-        shown = []  # nothing counted: citing a source would read as evidence
-    if len(shown) < MAX_MATCHES_SHOWN and result.verdict is not Verdict.UNVERIFIED:
-        shown += [m for m in result.matches if m.stance is Stance.RELATED][
-            : MAX_MATCHES_SHOWN - len(shown)
-        ]
+    shown = [m for m in judged if m.stance is not Stance.RELATED][:MAX_MATCHES_SHOWN]
+    shown += [m for m in judged if m.stance is Stance.RELATED][: MAX_MATCHES_SHOWN - len(shown)]
     for m in shown:
         name, value = _match_field(m)
         embed.add_field(name=name, value=value, inline=False)
+    if reading[: MAX_MATCHES_SHOWN - len(shown)]:
+        embed.add_field(
+            name=READING_LABEL,
+            value=_reading_value(reading[: MAX_MATCHES_SHOWN - len(shown)]),
+            inline=False,
+        )
     footer = f"Searched {searched}" if searched else "Searched this server's trusted sources"
     if result.verdict is not Verdict.UNVERIFIED:
         footer += f" · confidence {result.confidence:.0%}"

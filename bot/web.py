@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
+from bot.reading import answer_json
 from checks.claims import MAX_CLAIM_CHARS, is_link
 from checks.engine import Engine
 from checks.errors import BlockedURLError, CheckError, FetchError, InputError, StoreError
@@ -506,10 +507,10 @@ async def api_check(request: web.Request) -> web.Response:
         return _error(400, _problem(exc))
     if ask.url is not None:
         link = await state.engine.acheck_url(ask.url, guild_id=ask.guild_id, surface="api")
-        return _json(link.to_json())
+        return _json(answer_json(link))
     assert ask.claim is not None
     result = await state.engine.acheck_text(ask.claim, guild_id=ask.guild_id, surface="api")
-    return _json(result.to_json())
+    return _json(answer_json(result))
 
 
 async def api_claims(request: web.Request) -> web.Response:

@@ -1,5 +1,6 @@
 """bot/render.py as pure functions: real and synthetic results always fit Discord's embed limits,
-colours follow the verdict, and an Unverified answer cites nothing."""
+colours follow the verdict, and an Unverified answer cites nothing as evidence (related matches
+are shown as related reading)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import discord
 import pytest
 
+from bot.reading import READING_LABEL
 from bot.render import (
     VERDICT_COLOURS,
     clip,
@@ -284,11 +286,22 @@ def assert_cites_nothing(embed: discord.Embed) -> None:
     assert "confidence" not in (embed.footer.text or "")
 
 
-def test_unverified_shows_no_citations_even_with_related_matches(sample_engine: Engine) -> None:
+def assert_only_reading(embed: discord.Embed) -> None:
+    """Related matches of an Unverified answer are shown as reading, never as evidence."""
+    assert [f.name for f in embed.fields] == [READING_LABEL]
+    assert "None of this server's sources confirm or contradict" in (embed.description or "")
+    assert "Agrees:" not in (embed.description or "")
+    assert "Conflicts:" not in (embed.description or "")
+    assert "agrees" not in (embed.fields[0].value or "")
+    assert "confidence" not in (embed.footer.text or "")
+
+
+def test_unverified_shows_related_matches_only_as_reading(sample_engine: Engine) -> None:
     r = sample_engine.check_text(UNVERIFIED_RELATED)
     assert r.verdict is Verdict.UNVERIFIED and r.matches, "related matches exist"
-    assert_cites_nothing(render_check(r))
-    assert_cites_nothing(render_check(result(Verdict.UNVERIFIED, n=5)))
+    assert_only_reading(render_check(r))
+    assert_only_reading(render_check(result(Verdict.UNVERIFIED, n=5)))
+    assert_fits(render_check(result(Verdict.UNVERIFIED, n=5, huge=True)))
 
 
 def test_unverified_with_no_matches_at_all(sample_engine: Engine) -> None:
