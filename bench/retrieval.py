@@ -40,6 +40,13 @@ is that cost per query, ``ms_per_query`` the matching alone.
 ``map@5_above_min_relevance`` scores the same ranking after dropping matches whose relevance is
 below the engine's default ``min_relevance`` (what an answer would actually cite).
 
+``--related`` (hybrid mode) also measures the related-reading tier (``MatchSettings.related``,
+``related_cos``): each query is run as an answer is made (the engine's default settings, floor and
+tier), once against the whole catalogue and once with the query's own fact-checks left out (a claim
+the store does not hold: ``without own``). Reported: the share of queries without any match at the
+floor that get a related-reading item (a bot that shows something for every claim it cannot
+check shows junk), the share whose gold is found only in the tier, and the tier's size per query.
+
 ``Recall@5`` is the mean over queries of the share of distinct gold claims found in the top 5; MRR
 is over the top 5 as well. ``ms_per_query`` is wall time per query for cleaning, ``features()`` and
 ``find_matches`` (store already built and warm).
@@ -310,6 +317,80 @@ def run_queries(
     return runs, 1000.0 * elapsed / max(len(queries), 1)
 
 
+class _Without:
+    """A read-only store that does not hold some catalogue entries (by id): the claim a query
+    makes, left out to see what an answer shows when the store has nothing that says it."""
+
+    def __init__(self, store: SQLiteStore, left_out: set[str]) -> None:
+        self.store = store
+        self.left_out = left_out
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def search(self, terms: list[str], *, limit: int, exclude_sources: Any = ()) -> list[Any]:
+        got = self.store.search(
+            terms, limit=limit + len(self.left_out), exclude_sources=exclude_sources
+        )
+        return [c for c in got if c.url not in self.left_out][:limit]
+
+    def nearest(self, model: str, vector: Any, k: int, *, exclude_sources: Any = ()) -> list[Any]:
+        got = self.store.nearest(
+            model, vector, k + len(self.left_out), exclude_sources=exclude_sources
+        )
+        return [c for c in got if c.url not in self.left_out][:k]
+
+
+def related_tier(
+    store: SQLiteStore,
+    queries: list[tuple[str, str]],
+    gold: dict[str, list[str]],
+    embedder: Embedder,
+    vectors: dict[str, Any],
+    overrides: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What the related-reading tier adds to answers (see the module docstring)."""
+    settings = MatchSettings(**{k: v for k, v in (overrides or {}).items() if k != "top"})
+    out: dict[str, Any] = {"related_cos": settings.related_cos, "related_max": settings.related}
+    for name, leave_out in (("all", False), ("without_own", True)):
+        no_match = with_reading = reading_items = only_in_reading = shown_any = 0
+        for qid, text in queries:
+            claim = clean_query(text)
+            if not claim:
+                continue
+            wanted = set(gold.get(qid, []))
+            where: Any = _Without(store, wanted) if leave_out else store
+            found = find_matches(
+                where,
+                claim,
+                features(claim),
+                settings,
+                embedder=embedder,
+                query_vector=vectors.get(qid),
+            )
+            judged = [x for x in found if not x.related]
+            reading = [x for x in found if x.related]
+            reading_items += len(reading)
+            shown_any += bool(found)
+            if not judged:
+                no_match += 1
+                with_reading += bool(reading)
+            if not leave_out and not any(x.candidate.url in wanted for x in judged[:5]):
+                only_in_reading += any(x.candidate.url in wanted for x in reading)
+        n = max(len(queries), 1)
+        out[name] = {
+            "queries": len(queries),
+            "without_match": no_match,
+            "without_match_with_reading": with_reading,
+            "share_without_match_with_reading": round(with_reading / max(no_match, 1), 3),
+            "answers_showing_anything": round(shown_any / n, 3),
+            "reading_items_per_query": round(reading_items / n, 3),
+        }
+        if not leave_out:
+            out[name]["gold_only_in_reading"] = round(only_in_reading / n, 3)
+    return out
+
+
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     types = {f.name: f.type for f in dataclasses.fields(MatchSettings)}
     out: dict[str, Any] = {}
@@ -332,6 +413,7 @@ def evaluate(
     run_file: Path | None = None,
     log: Any = None,
     mode: str = "lexical",
+    related: bool = False,
 ) -> dict[str, Any]:
     manifest = load_manifest(data)
     splits = manifest["splits"]
@@ -372,6 +454,13 @@ def evaluate(
         scored, ms = run_queries(
             store, [(q, all_queries[q]) for q in qids], settings, mode, embedder, vectors
         )
+        tier = (
+            related_tier(
+                store, [(q, all_queries[q]) for q in qids], gold, embedder, vectors, overrides
+            )
+            if related and mode == "hybrid" and embedder is not None
+            else None
+        )
     finally:
         store.close()
     runs = {q: [doc for doc, _ in scored[q]] for q in qids}
@@ -388,6 +477,8 @@ def evaluate(
     result["map@5_above_min_relevance"] = at_floor["map@5"]
     result["recall@5_above_min_relevance"] = at_floor["recall@5"]
     result["min_relevance_default"] = floor
+    if tier is not None:
+        result["related"] = tier
     result.update(
         mode=mode,
         embedder=embedder.name if embedder is not None else None,
@@ -420,6 +511,25 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def related_table(tier: dict[str, Any]) -> str:
+    a, w = tier["all"], tier["without_own"]
+    return "\n".join(
+        [
+            "",
+            f"related reading (cosine ≥ {tier['related_cos']}, at most {tier['related_max']}):",
+            "",
+            "| catalogue | queries without a match | of which get related reading "
+            "| related items per query | gold only in related reading |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            f"| whole | {a['without_match']} | {a['share_without_match_with_reading']:.3f} "
+            f"| {a['reading_items_per_query']:.2f} | {a['gold_only_in_reading']:.3f} |",
+            f"| without each query's own fact-checks | {w['without_match']} "
+            f"| {w['share_without_match_with_reading']:.3f} "
+            f"| {w['reading_items_per_query']:.2f} | — |",
+        ]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True, help="a CheckThat!-format directory")
@@ -438,6 +548,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run", type=Path, default=None, help="also write the ranking as a TREC run")
     ap.add_argument(
         "--mode", choices=[*MODES, "all"], default="lexical", help="retrieval to measure"
+    )
+    ap.add_argument(
+        "--related",
+        action="store_true",
+        help="(hybrid) also measure the related-reading tier, with and without each query's "
+        "own fact-checks in the store",
     )
     args = ap.parse_args(argv)
 
@@ -458,6 +574,7 @@ def main(argv: list[str] | None = None) -> int:
                     run_file=args.run,
                     log=log,
                     mode=mode,
+                    related=args.related,
                 )
             )
     except (DataError, OSError, KeyError) as exc:
@@ -479,6 +596,8 @@ def main(argv: list[str] | None = None) -> int:
             f" Recall@5 {result['recall@5_above_min_relevance']:.4f}"
         )
         print(extra)
+        if "related" in result:
+            print(related_table(result["related"]))
         print()
     return 0
 
