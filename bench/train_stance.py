@@ -5,7 +5,9 @@
 
 For every pair the evidence is split into sentences with the engine's own splitter
 (``checks.claims.split_claims``), each sentence gets the matcher's relevance to the claim (IDF
-from the pair's own sentences, as in a store holding only that evidence), the ones above the
+from the pair's own sentences, as in a store holding only that evidence; the larger of that and
+the relevance by meaning, the cosine of the sentence vectors, when the embedder is installed, as
+the engine's hybrid retrieval computes it; ``--words-only`` leaves vectors out), the ones above the
 matcher's floor (``MatchSettings.min_relevance``, best ``top`` of them) are the candidates, and
 each (claim, candidate) is aligned and compared by ``checks.align.compare`` — the same features
 the engine computes per match at check time.
@@ -26,7 +28,8 @@ confidence from which committed precision on the training pairs is at least ``--
 ``bench/verify.py``'s default stratified sample, seed 0, are held out so that its FNC-1 figures
 stay unseen).
 
-Sentence parses are cached in ``bench/.cache/stance-parses.jsonl`` (text → frames JSON).
+Sentence parses are cached in ``bench/.cache/stance-parses.jsonl`` (text → frames JSON), sentence
+vectors in ``bench/.cache/stance-vectors.pkl``.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ from checks.align import FEATURES, compare, side
 from checks.claims import features as claim_features
 from checks.claims import split_claims
 from checks.frames import FRAMES_VERSION, ClaimParse, parse_claims
-from checks.match import MatchSettings, relevance
+from checks.match import MatchSettings, dense_relevance, relevance
 from checks.models import Stance
 from checks.stance import (
     StanceModel,
@@ -71,6 +74,7 @@ from checks.text_index import query_terms, stem
 
 CLASSES = ("supports", "refutes", "neither")
 CACHE = ROOT / "bench" / ".cache" / "stance-parses.jsonl"
+VECTORS = ROOT / "bench" / ".cache" / "stance-vectors.pkl"
 DEFAULT_FNC1 = ROOT.parent / "shared" / "bench" / "fnc1"
 DEFAULT_HEALTHVER = ROOT.parent / "shared" / "bench" / "healthver-dev"
 DEFAULT_OUT = ROOT / "checks" / "data" / "stance_model.json"
@@ -142,25 +146,88 @@ def _sentences(evidence: str) -> tuple[tuple[tuple[str, Any], ...], tuple[tuple[
     return tuple((c.text, c.features) for c in claims), tuple(_idf(sents).items())
 
 
-def candidates(claim: str, evidence: str, ms: MatchSettings) -> list[tuple[str, float]]:
+class Vectors:
+    """Sentence vectors of the engine's embedder, cached on disk by text (none: words only)."""
+
+    def __init__(self, path: Path, enabled: bool = True) -> None:
+        self.path = path
+        self.data: dict[str, np.ndarray] = {}
+        self.embedder: Any = None
+        if enabled:
+            from checks.embed import get_embedder
+
+            self.embedder = get_embedder()
+        if self.embedder is not None and path.exists():
+            name, data = pickle.loads(path.read_bytes())
+            if name == self.embedder.name:
+                self.data = data
+
+    @property
+    def name(self) -> str:
+        return self.embedder.name if self.embedder is not None else "none"
+
+    def ensure(self, texts: Sequence[str]) -> None:
+        if self.embedder is None:
+            return
+        todo = [t for t in dict.fromkeys(texts) if t not in self.data]
+        if not todo:
+            return
+        t0 = time.perf_counter()
+        for i in range(0, len(todo), 256):
+            chunk = todo[i : i + 256]
+            for t, v in zip(chunk, self.embedder.embed(chunk), strict=True):
+                self.data[t] = np.asarray(v, dtype=np.float32)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_bytes(pickle.dumps((self.embedder.name, self.data)))
+        print(f"  embedded {len(todo):,} sentences in {time.perf_counter() - t0:.0f} s", flush=True)
+
+    def cosine(self, a: str, b: str) -> float | None:
+        if self.embedder is None:
+            return None
+        va, vb = self.data[a], self.data[b]
+        n = float(np.linalg.norm(va) * np.linalg.norm(vb))
+        return float(va @ vb) / n if n else 0.0
+
+
+def candidates(
+    claim: str, evidence: str, ms: MatchSettings, vectors: Vectors | None = None
+) -> list[tuple[str, float]]:
+    """The evidence sentences the matcher would hand to stance, with their relevance: the
+    larger of the words' relevance and the meaning's (cosine of the sentence vectors, when
+    the embedder is installed), as ``checks.match.find_matches`` computes it."""
     sents, idf_items = _sentences(evidence)
     if not sents:
         return []
     idf = dict(idf_items)
     cf = claim_features(claim)
-    scored = [(s, relevance(claim, cf, s, f, idf=idf, settings=ms)) for s, f in sents]
+    scored = []
+    for s, f in sents:
+        rel = relevance(claim, cf, s, f, idf=idf, settings=ms)
+        cos = vectors.cosine(claim, s) if vectors is not None else None
+        if cos is not None:
+            rel = max(rel, dense_relevance(cos, ms))
+        scored.append((s, rel))
     kept = [x for x in scored if x[1] >= ms.min_relevance]
     kept.sort(key=lambda x: -x[1])
     return kept[: ms.top]
 
 
 def build(
-    data: DataSet, pairs: Sequence[Pair], weights: dict[str, float], parses: Parses
+    data: DataSet,
+    pairs: Sequence[Pair],
+    weights: dict[str, float],
+    parses: Parses,
+    vectors: Vectors | None = None,
 ) -> list[Example]:
     ms = MatchSettings()
     gates = StanceSettings()
     t0 = time.perf_counter()
-    cands = [candidates(p.claim, data.evidence[p.evidence_id], ms) for p in pairs]
+    if vectors is not None:
+        texts = [p.claim for p in pairs]
+        for p in pairs:
+            texts += [s for s, _ in _sentences(data.evidence[p.evidence_id])[0]]
+        vectors.ensure(texts)
+    cands = [candidates(p.claim, data.evidence[p.evidence_id], ms, vectors) for p in pairs]
     parses.ensure([p.claim for p in pairs] + [s for c in cands for s, _ in c])
     out: list[Example] = []
     for p, cand in zip(pairs, cands, strict=True):
@@ -466,9 +533,9 @@ def fnc1_training(data: DataSet, seed: int, per_neither: int) -> list[Pair]:
     return out
 
 
-def _code_key(args: argparse.Namespace) -> str:
+def _code_key(args: argparse.Namespace, vectors: str) -> str:
     """Built examples are reused only while the code and data that make them are unchanged."""
-    h = hashlib.sha256(f"{FRAMES_VERSION} {args.seed} {args.per_neither}".encode())
+    h = hashlib.sha256(f"{FRAMES_VERSION} {args.seed} {args.per_neither} {vectors}".encode())
     for mod in ("align", "claims", "match", "lexicon", "frames", "text_index", "stance"):
         h.update((ROOT / "checks" / f"{mod}.py").read_bytes())
     h.update(Path(__file__).read_bytes())
@@ -495,25 +562,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-neither", type=int, default=2500, help="FNC-1 discuss/unrelated pairs")
     ap.add_argument("--precision", type=float, default=0.90)
     ap.add_argument("--cross-only", action="store_true", help="validate; do not write the model")
+    ap.add_argument(
+        "--words-only", action="store_true", help="candidates by words alone (no sentence vectors)"
+    )
     args = ap.parse_args(argv)
     np.random.seed(args.seed)
     parses = Parses(CACHE)
+    vectors = Vectors(VECTORS, enabled=not args.words_only)
 
     fnc = load(args.fnc1)
     hv = load(args.healthver)
     fnc_train_pairs = fnc1_training(fnc, args.seed, args.per_neither)
     fnc_eval_pairs = stratified_sample(fnc.pairs, 2000, 0)
     print("features …", flush=True)
-    key = _code_key(args)
+    key = _code_key(args, vectors.name)
     cached = CACHE.parent / f"stance-examples-{key}.pkl"
     if cached.exists():
         fnc_train, fnc_eval, hv_all = pickle.loads(cached.read_bytes())
     else:
-        fnc_train = build(fnc, fnc_train_pairs, _weights(fnc.pairs, fnc_train_pairs), parses)
-        fnc_eval = build(
-            fnc, fnc_eval_pairs, dict.fromkeys({p.raw_label for p in fnc.pairs}, 1.0), parses
-        )
-        hv_all = build(hv, hv.pairs, dict.fromkeys({p.raw_label for p in hv.pairs}, 1.0), parses)
+        one = dict.fromkeys({p.raw_label for p in fnc.pairs}, 1.0)
+        fnc_w = _weights(fnc.pairs, fnc_train_pairs)
+        fnc_train = build(fnc, fnc_train_pairs, fnc_w, parses, vectors)
+        fnc_eval = build(fnc, fnc_eval_pairs, one, parses, vectors)
+        hv_one = dict.fromkeys({p.raw_label for p in hv.pairs}, 1.0)
+        hv_all = build(hv, hv.pairs, hv_one, parses, vectors)
         for old in CACHE.parent.glob("stance-examples-*.pkl"):
             old.unlink()
         cached.write_bytes(pickle.dumps((fnc_train, fnc_eval, hv_all)))
