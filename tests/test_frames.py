@@ -1502,3 +1502,25 @@ def test_it_is_not_thought_that_negates_its_content(text: str, predicate: str) -
 def test_a_one_letter_head_keeps_its_compound() -> None:
     frame = _frame(parse_claim("Vitamin K thins the blood."), "thin")
     assert frame.subject_head == "vitamin k"
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate", "subject", "object_"),
+    [
+        ("Scorpion stings flier on flight", "sting", "scorpion", "flier"),
+        ("Nobody has shown that garlic kills germs.", "kill", "garlic", "germ"),
+        ("Angry bride marries wedding guest", "marry", "bride", "guest"),
+    ],
+)
+def test_a_verb_read_as_a_plural_noun_is_read_again(
+    text: str, predicate: str, subject: str, object_: str
+) -> None:
+    frame = _frame(parse_claim(text), predicate)
+    assert (frame.subject_head, frame.object_head) == (subject, object_)
+    assert predicate not in frame.object
+
+
+@pytest.mark.parametrize("text", ["Vitamin pills help", "Apple Watch sales figures"])
+def test_nouns_that_are_no_verbs_stay_nouns(text: str) -> None:
+    parse = parse_claim(text)
+    assert {f.predicate for f in parse.frames} & {"help", "figure"}
