@@ -376,6 +376,7 @@ def parse_claim(text: str) -> ClaimParse:
 
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_LETTER = re.compile(r"[^\W\d_]")
 _KEEP_CAPITALISED = frozenset({*lx.ENTITY_ALIASES, *lx.MONTHS, *lx.WEEKDAYS, "i"}) - {
     "may",
     "march",
@@ -929,28 +930,33 @@ class _Clause:
         )
 
 
+@functools.lru_cache(maxsize=1)
+def _verb_tables() -> tuple[dict[str, list[str]], frozenset[str], tuple[tuple[str, str], ...]]:
+    """The verb part of the pipeline's lemmatizer tables: exceptions, known lemmas, rules."""
+    tables = load_parser().get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
+    exceptions = dict(tables.get_table("lemma_exc").get("verb", {}))
+    index = frozenset(tables.get_table("lemma_index").get("verb", ()))
+    rules = tuple((str(a), str(b)) for a, b in tables.get_table("lemma_rules").get("verb", ()))
+    return exceptions, index, rules
+
+
 @functools.lru_cache(maxsize=4096)
 def _is_verb_word(word: str) -> bool:
     """Whether the pipeline's lemmatizer tables know ``word`` as a form of a verb."""
-    tables = load_parser().get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
-    if word in tables.get_table("lemma_exc").get("verb", {}):
-        return True
-    index = tables.get_table("lemma_index").get("verb", ())
-    return word in index or _verb_lemma(word) != word
+    exceptions, index, _ = _verb_tables()
+    return word in exceptions or word in index or _verb_lemma(word) != word
 
 
 @functools.lru_cache(maxsize=4096)
 def _verb_lemma(word: str) -> str:
     """The verb lemma of a word, from the pipeline's own lemmatizer tables ("sank" → sink):
     for a clause's verb the tagger read as a noun."""
-    tables = load_parser().get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
-    exceptions = tables.get_table("lemma_exc").get("verb", {})
+    exceptions, index, rules = _verb_tables()
     if word in exceptions:
         return str(exceptions[word][0])
-    index = tables.get_table("lemma_index").get("verb", ())
-    for old, new in tables.get_table("lemma_rules").get("verb", ()):
+    for old, new in rules:
         if word.endswith(old) and (cand := word[: len(word) - len(old)] + new) in index:
-            return str(cand)
+            return cand
     return word
 
 
@@ -963,10 +969,8 @@ def _predicate_lemma(tok: Token) -> str:
 
 
 def _is_predicate(tok: Token) -> bool:
-    if not any(ch.isalpha() for ch in tok.text):
-        return False  # a bracket or number the parser left as a root: "… [Photos]"
-    if tok.dep_ == "ROOT":
-        return True
+    if tok.dep_ == "ROOT":  # but not a bracket or number the parser left as a root: "[Photos]"
+        return _LETTER.search(tok.text) is not None
     if tok.dep_ not in _CLAUSE_DEPS:
         return False
     if tok.pos_ == "VERB":
@@ -1257,6 +1261,7 @@ class _Reader:
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
+        self.text = doc.text  # built from the tokens on every access: read once
         self.clauses: dict[int, _Clause] = {}  # predicate token index → clause
         self.owner_of: dict[int, int] = {}  # token index → index of the predicate it belongs to
         self.used: set[int] = set()  # tokens consumed by dates, ratios, figures
@@ -1457,7 +1462,7 @@ class _Reader:
         asserted; the label word itself is no clause. "Kremlin: X", "U.S.: X": the name before
         the colon said it."""
         self._headline_source()
-        m = _HEADLINE_HEDGE.search(self.doc.text)
+        m = _HEADLINE_HEDGE.search(self.text)
         if not m:
             return
         group = next(g for g in ("label", "label2", "label3") if m.group(g))
@@ -1469,7 +1474,7 @@ class _Reader:
                 clause.modality = Modality.REPORTEDLY
 
     def _headline_source(self) -> None:
-        m = _HEADLINE_SOURCE.match(self.doc.text)
+        m = _HEADLINE_SOURCE.match(self.text)
         if not m or m.group("src").lower() in _NOT_SOURCES:
             return
         src = self.doc.char_span(m.start("src"), m.end("src"), alignment_mode="expand")
@@ -1782,7 +1787,7 @@ class _Reader:
 
     def _dates(self) -> None:
         doc = self.doc
-        text = doc.text
+        text = self.text
         refs, spans = _claims.dates(text)
         seen: set[tuple[int, int]] = set()
         for ref, (s, e) in zip(refs, spans, strict=True):
