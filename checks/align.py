@@ -56,7 +56,8 @@ FEATURES: tuple[str, ...] = (
     "same_predicate",  # an aligned pair shares predicate (lemma or synonym) and polarity
     "flipped",  # an aligned pair says the opposite (negation in scope or antonym predicate)
     "flipped_negation",  # … by a negation (one side negated, same predicate)
-    "clean_flip",  # a flip of the claim's main clause, arguments present, asserted on both sides
+    "clean_flip",  # a flip of the claim's main clause by the source's main clause, arguments
+    # present, asserted on both sides, neither a condition
     "denial",  # the aligned clause is someone's denial ("X denied that …"): reported, not asserted
     "args_only",  # the arguments match but the predicate is unrelated (not aligned)
     "claim_negated",  # the claim's main clause is negated
@@ -592,6 +593,15 @@ class Alignment:
     source_reported: bool = False  # the aligned source clause only relays a report or rumour
     remarks: tuple[Note, ...] = ()  # explanations that decide nothing
     aligned: bool = False
+    # the deciding clause pair (the claim's main clause if aligned, else the best aligned one)
+    deciding_main: bool = False  # … is the claim's main clause
+    deciding_overlap: float = 0.0  # share of the claim clause's arguments the source has
+    deciding_open: bool = False  # either clause is a condition or an open question ("if …")
+    deciding_asserted: bool = False  # the source clause is what its sentence asserts (not
+    # a clause inside another: "shutting down X makes sense", "a law which bans X")
+    asserted: bool = False  # neither side hedges the deciding clauses or the sentence
+    claim_attributed: bool = False  # the claim says who said it ("X said", "according to X")
+    source_attributed: bool = False  # … the source sentence does
 
     def feature(self, name: str) -> float:
         """One feature's value by name."""
@@ -600,6 +610,14 @@ class Alignment:
     def as_dict(self) -> dict[str, float]:
         """The features by name (for dumps and tests)."""
         return dict(zip(FEATURES, self.vector, strict=True))
+
+
+def _attributed(s: Side) -> bool:
+    """Whether a sentence says who said it: a speech verb ("X said", "X told") or an
+    attribution ("according to X")."""
+    if s.parse is None:
+        return False
+    return any(f.reporting or f.attribution for f in s.parse.frames)
 
 
 def _frame_words(f: Frame) -> str:
@@ -625,6 +643,8 @@ def compare(claim: Side, source: Side, relevance: float) -> Alignment:
     out = _Findings()
     polarity: Note | None = None
     aligned_any = figure_claim = reported = False
+    d_main = d_open = d_asserted = d_source_main = False
+    d_overlap = 0.0
     if claim.parse is None or source.parse is None or not claim.frames or not source.frames:
         v["unparsed"] = 1.0
     else:
@@ -644,6 +664,11 @@ def compare(claim: Side, source: Side, relevance: float) -> Alignment:
         deciding = next((p for p in aligned if p.claim is main), None) or (
             max(aligned, key=lambda p: p.score) if aligned else None
         )
+        if deciding is not None:
+            d_main = deciding.claim is main
+            d_overlap = deciding.overlap
+            d_open = deciding.claim.conditional or deciding.source.conditional
+            d_source_main = deciding.source.main
         if deciding is not None and (
             _denied(deciding.claim)
             or _denied(deciding.source)
@@ -667,10 +692,16 @@ def compare(claim: Side, source: Side, relevance: float) -> Alignment:
                 or source.hedge
                 or claim.hedge
             )
+            d_asserted = asserted
+            # a clean flip: the claim's main clause, said the opposite way by what the source
+            # sentence itself asserts (not a clause inside another: "shutting down X makes
+            # sense", "a law banning X"), neither side hedged nor stated as a condition
             if (
                 flipped
                 and asserted
                 and deciding.claim is main
+                and deciding.source.main
+                and not d_open
                 and deciding.overlap >= 0.67
                 and v["coverage"] >= 0.6
             ):
@@ -718,6 +749,13 @@ def compare(claim: Side, source: Side, relevance: float) -> Alignment:
         aligned=aligned_any,
         figure_claim=figure_claim,
         source_reported=reported,
+        deciding_main=d_main,
+        deciding_overlap=d_overlap,
+        deciding_open=d_open,
+        deciding_asserted=d_source_main,
+        asserted=d_asserted,
+        claim_attributed=_attributed(claim),
+        source_attributed=_attributed(source),
     )
 
 

@@ -141,3 +141,45 @@ def test_short_evidence_line_without_a_full_stop_is_kept_as_a_claim() -> None:
     text = "Zinc lozenges shortened colds by two days in the trial\nMore Results Below\n"
     texts = [c.text for c in split_claims(text)]
     assert texts == ["Zinc lozenges shortened colds by two days in the trial"]
+
+
+# --------------------------------------------------------------------------- clean flips
+
+
+def test_flip_by_the_sources_own_statement_is_clean() -> None:
+    al = _compare(
+        "The city council did not approve the new stadium",
+        "The city council approved the new stadium on Tuesday.",
+        0.8,
+    )
+    assert al.feature("clean_flip") == 1.0
+    assert al.deciding_asserted and not al.deciding_open
+
+
+def test_flip_inside_another_clause_is_not_clean() -> None:
+    # "closing the library" is what would make sense, not what happened
+    al = _compare(
+        "The town will not close the old library",
+        "Closing the old library would save the town money, officials argue.",
+        0.8,
+    )
+    assert al.feature("clean_flip") == 0.0
+
+
+def test_flip_in_a_condition_is_not_clean() -> None:
+    al = _compare(
+        "Zinc does not shorten colds",
+        "If zinc does shorten colds, the effect is small.",
+        0.8,
+    )
+    assert al.feature("clean_flip") == 0.0
+    assert al.deciding_open
+
+
+def test_attribution_is_read_on_both_sides() -> None:
+    al = _compare(
+        "The plant will close in May",
+        "The plant will close in May, the company said.",
+        0.8,
+    )
+    assert al.source_attributed and not al.claim_attributed
