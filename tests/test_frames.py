@@ -1535,3 +1535,20 @@ def test_a_second_share_counts_what_the_first_counted_and_belongs_to_its_place()
     parse = parse_claim("Only 12 % of Danish adults smoke, against 20 % in Poland.")
     second = _figure(parse, 20)
     assert (second.counted, second.owner) == ("adult", "poland")
+
+
+@pytest.mark.parametrize(
+    ("text", "main"),
+    [
+        ("Goats can catch the fever, but there is no evidence that they pass it on.", "pass on"),
+        (
+            "There is no clear evidence linking salt to gout; however, it seems wise to cut it.",
+            "link",
+        ),
+    ],
+)
+def test_missing_evidence_in_a_second_clause_is_asserted_too(text: str, main: str) -> None:
+    parse = parse_claim(text)
+    frame = _frame(parse, main)
+    assert frame.main and frame.negated
+    assert not any(f.main and f.reporting for f in parse.frames)
