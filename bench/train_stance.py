@@ -65,6 +65,7 @@ from checks.models import Stance
 from checks.stance import (
     StanceModel,
     StanceSettings,
+    called_false,
     decide_stance,
     gated,
     same_figure,
@@ -331,6 +332,7 @@ def _model(
     meta: dict[str, Any],
     flip: float = 0.0,
     same: float = 0.0,
+    false: float = 0.0,
 ) -> StanceModel:
     return StanceModel.from_dict(
         {
@@ -342,6 +344,7 @@ def _model(
             "rule_confidence": rule,
             "flip_confidence": flip,
             "same_confidence": same,
+            "false_confidence": false,
             "meta": meta,
         }
     )
@@ -354,6 +357,7 @@ def roles(model: StanceModel, e: Example) -> list[tuple[str, float]]:
         stance, conf, _ = decide_stance(a, model, 0.0)
         if (
             structural(a)
+            or called_false(a)
             or a.feature("clean_flip") > 0
             or (stance is Stance.AGREES and same_figure(a))
         ):
@@ -471,7 +475,7 @@ def choose(
     meta: dict[str, Any],
 ) -> StanceModel:
     """Calibrate and choose thresholds on the training examples."""
-    neutral = _model(W, b, {}, {"agree": 0.0, "conflict": 0.0}, 1.0, meta, 1.0, 1.0)
+    neutral = _model(W, b, {}, {"agree": 0.0, "conflict": 0.0}, 1.0, meta, 1.0, 1.0, 1.0)
     per: dict[str, tuple[list[float], list[bool], list[float]]] = defaultdict(lambda: ([], [], []))
     for e in examples:
         for side_name, p, ok in raw_pooled(neutral, e):
@@ -482,15 +486,24 @@ def choose(
     # the explainable rules' confidence: how often a pair they fired on was refuted (Laplace:
     # few such pairs in these sets)
     rule = _rule_precision(examples, structural)
-    flip = _rule_precision(examples, lambda a: a.feature("clean_flip") > 0 and not structural(a))
+    false = _rule_precision(examples, lambda a: called_false(a) and not structural(a))
+    flip = _rule_precision(
+        examples,
+        lambda a: a.feature("clean_flip") > 0 and not structural(a) and not called_false(a),
+    )
     same = _rule_precision(examples, same_figure, "supports")
     meta = {
         **meta,
-        "rules": {"figure_date_conflict": rule, "clean_flip": flip, "same_figure": same},
+        "rules": {
+            "figure_date_conflict": rule,
+            "called_false": false,
+            "clean_flip": flip,
+            "same_figure": same,
+        },
     }
     thresholds = {"agree": 1.01, "conflict": 1.01}
     grid = [x / 100 for x in range(30, 100)]
-    calibrated = _model(W, b, calibration, thresholds, rule, meta, flip, same)
+    calibrated = _model(W, b, calibration, thresholds, rule, meta, flip, same, false)
     all_roles = [(e, roles(calibrated, e)) for e in examples]
     for side_name in ("agree", "conflict"):
         want = "supports" if side_name == "agree" else "refutes"
@@ -506,7 +519,7 @@ def choose(
             if got >= 5 and right / got >= precision:
                 thresholds[side_name] = t
                 break
-    return _model(W, b, calibration, thresholds, rule, meta, flip, same)
+    return _model(W, b, calibration, thresholds, rule, meta, flip, same, false)
 
 
 # --------------------------------------------------------------------------- data sets
@@ -605,7 +618,8 @@ def main(argv: list[str] | None = None) -> int:
         tr, te = scores(m, train), scores(m, test)
         print(
             f"{name}: thresholds {m.thresholds}, figure/date rule {m.rule_confidence:.2f}, "
-            f"flip rule {m.flip_confidence:.2f}, same-figure rule {m.same_confidence:.2f}"
+            f"flip rule {m.flip_confidence:.2f}, same-figure rule {m.same_confidence:.2f}, "
+            f"called-false rule {m.false_confidence:.2f}"
         )
         print(f"  train: {_fmt(tr)}")
         print(f"  test:  {_fmt(te)}")
@@ -626,7 +640,8 @@ def main(argv: list[str] | None = None) -> int:
     m = choose(W, b, both, args.precision, meta)
     print(
         f"shipped: thresholds {m.thresholds}, figure/date rule {m.rule_confidence:.2f}, "
-        f"flip rule {m.flip_confidence:.2f}, same-figure rule {m.same_confidence:.2f}"
+        f"flip rule {m.flip_confidence:.2f}, same-figure rule {m.same_confidence:.2f}, "
+        f"called-false rule {m.false_confidence:.2f}"
     )
     print(f"  fnc1 train: {_fmt(scores(m, fnc_train))}")
     print(f"  healthver (in training): {_fmt(scores(m, hv_all))}")
@@ -641,6 +656,7 @@ def main(argv: list[str] | None = None) -> int:
         "rule_confidence": round(m.rule_confidence, 4),
         "flip_confidence": round(m.flip_confidence, 4),
         "same_confidence": round(m.same_confidence, 4),
+        "false_confidence": round(m.false_confidence, 4),
         "meta": _clean(meta),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

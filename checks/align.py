@@ -602,6 +602,7 @@ class Alignment:
     asserted: bool = False  # neither side hedges the deciding clauses or the sentence
     claim_attributed: bool = False  # the claim says who said it ("X said", "according to X")
     source_attributed: bool = False  # … the source sentence does
+    called_false: Note | None = None  # the source's own statement calls the claim's story false
 
     def feature(self, name: str) -> float:
         """One feature's value by name."""
@@ -610,6 +611,74 @@ class Alignment:
     def as_dict(self) -> dict[str, float]:
         """The features by name (for dumps and tests)."""
         return dict(zip(FEATURES, self.vector, strict=True))
+
+
+# What a sentence calls a story when it says it is not true ("the story is a hoax", "the photo
+# is fake"); the words a story is referred to by without naming its content.
+_FALSITY = frozenset(
+    {
+        "hoax",
+        "fake",
+        "false",
+        "myth",
+        "untrue",
+        "fabricated",
+        "fabrication",
+        "bogus",
+        "baseless",
+        "unfounded",
+        "groundless",
+        "made-up",
+        "satire",
+        "satirical",
+        "doctored",
+        "photoshopped",
+    }
+)
+_FALSITY_NOUNS = frozenset({"hoax", "myth", "fabrication", "satire"})
+_STORY_WORDS = frozenset(
+    {"story", "report", "claim", "rumour", "rumor", "news", "photo", "picture", "image"}
+    | {"video", "footage", "article", "post", "tweet", "headline", "account", "tale"}
+)
+
+
+def _called_false(claim: Side, source: Side, main: Frame | None) -> Note | None:
+    """The source's own statement says that what the claim tells is not true: a main clause,
+    neither negated nor a condition, that calls something a hoax, fake or false, whose subject
+    is the claim's story ("the third-arm story is a hoax") or shares its words ("the man who
+    claimed a third arm is a fake"). Only against a claim that asserts, unhedged and in its own
+    voice, something the source could call false (not "X claims …", not "… is a hoax")."""
+    if (
+        main is None
+        or main.negated
+        or main.modality.hedged
+        or claim.hedge
+        or claim.refutation
+        or _attributed(claim)
+        or source.parse is None
+    ):
+        return None
+    mine = {stem(w) for f in claim.frames for w in (*f.subject, *f.object, f.predicate) if w}
+    mine |= {stem(t) for t in claim.terms}
+    for f in source.parse.frames:
+        key = _key(f)
+        if key not in _FALSITY or f.negated or f.conditional or not f.main:
+            continue
+        if f.modality.hedged:
+            continue
+        if any(w in _FALSITY or w in _DENIALS for w in f.subject):
+            continue  # "reports of a hoax were false": a double negative, not read here
+        subject = {stem(w) for w in f.subject if w}
+        if subject & mine or subject & {stem(w) for w in _STORY_WORDS}:
+            what = f.subject_head or (f.subject[-1] if f.subject else "story")
+            called = f"a {key}" if key in _FALSITY_NOUNS else key
+            return Note(
+                kind=NoteKind.POLARITY,
+                text=f"the source says the {what} is {called}",
+                conflict=True,
+                source_says=f"“{called}”",
+            )
+    return None
 
 
 def _attributed(s: Side) -> bool:
@@ -644,6 +713,7 @@ def compare(claim: Side, source: Side, relevance: float) -> Alignment:
     polarity: Note | None = None
     aligned_any = figure_claim = reported = False
     d_main = d_open = d_asserted = d_source_main = False
+    called_false: Note | None = None
     d_overlap = 0.0
     if claim.parse is None or source.parse is None or not claim.frames or not source.frames:
         v["unparsed"] = 1.0
@@ -736,6 +806,9 @@ def compare(claim: Side, source: Side, relevance: float) -> Alignment:
         v["figure_conflict"], v["figure_same"] = float(fc), float(fs)
         v["date_conflict"], v["date_same"] = float(dc), float(ds)
         v["speaker_conflict"] = float(_speaker(claim, source, aligned_any, out))
+        called_false = _called_false(claim, source, main)
+        if polarity is None and called_false is not None:
+            polarity = called_false
     v["flipped_x_coverage"] = v["flipped"] * v["coverage"]
     v["same_x_coverage"] = v["same_predicate"] * v["coverage"]
     v["refutation_x_coverage"] = v["refutation_cue"] * v["coverage"]
@@ -756,6 +829,7 @@ def compare(claim: Side, source: Side, relevance: float) -> Alignment:
         asserted=d_asserted,
         claim_attributed=_attributed(claim),
         source_attributed=_attributed(source),
+        called_false=called_false,
     )
 
 

@@ -16,7 +16,9 @@ aligned predicate with the same polarity, and is vetoed by any figure, date or s
 Explainable structural conflicts keep their own rule: a figure or date that differs for the same
 counted thing, owner and event of an aligned clause ("the claim says 25,000 troops; the source
 says 10,000 troops") conflicts whatever the model says, with the confidence measured for that
-rule. A published fact-check (ClaimReview) of the stored claim is judged by its rating.
+rule. So does a source whose own statement calls what the claim tells a hoax, fake or false
+("the third-arm story is a hoax"), and a clean negation flip of the claim's main clause. A
+published fact-check (ClaimReview) of the stored claim is judged by its rating.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ __all__ = [
     "Judgement",
     "StanceModel",
     "StanceSettings",
+    "called_false",
     "decide_stance",
     "gated",
     "judge",
@@ -99,6 +102,7 @@ class StanceModel:
     flip_confidence: float  # confidence of a clean polarity flip of the claim's main clause
     same_confidence: float  # confidence of the same figure or date in an aligned clause
     meta: dict[str, Any]
+    false_confidence: float = 0.0  # confidence of a source that calls the claim's story false
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> StanceModel:
@@ -116,6 +120,7 @@ class StanceModel:
             flip_confidence=float(d.get("flip_confidence", 0.8)),
             same_confidence=float(d.get("same_confidence", 0.8)),
             meta=dict(d.get("meta", {})),
+            false_confidence=float(d.get("false_confidence", 0.0)),
         )
 
     def probabilities(self, vector: tuple[float, ...]) -> tuple[float, float, float]:
@@ -168,6 +173,13 @@ def same_figure(al: Alignment) -> bool:
     )
 
 
+def called_false(al: Alignment) -> bool:
+    """The source's own statement calls what the claim tells a hoax, fake or false ("the
+    third-arm story is a hoax"), in a source that covers the claim, against a claim that asserts
+    it unhedged and in its own voice (see :func:`checks.align.compare`)."""
+    return al.called_false is not None and al.feature("coverage") >= 0.3
+
+
 def decide_stance(
     al: Alignment, model: StanceModel, commit: float | None = None
 ) -> tuple[Stance, float, tuple[float, float, float]]:
@@ -178,6 +190,8 @@ def decide_stance(
     t_conflict = commit if commit is not None else model.thresholds["conflict"]
     if structural(al):
         return Stance.CONFLICTS, max(cc, model.rule_confidence), (pa, pc, pn)
+    if called_false(al) and model.false_confidence > 0:
+        return Stance.CONFLICTS, max(cc, model.false_confidence), (pa, pc, pn)
     if al.feature("clean_flip") > 0:
         return Stance.CONFLICTS, max(cc, model.flip_confidence), (pa, pc, pn)
     if cc >= t_conflict and pc > pa:

@@ -371,3 +371,44 @@ def test_shipped_model_loads_with_thresholds_for_both_sides() -> None:
     m = load_model()
     assert set(m.thresholds) == {"agree", "conflict"}
     assert all(0.0 < t <= 1.01 for t in m.thresholds.values())
+
+
+# --------------------------------------------------------------------------- called false
+
+
+def test_source_calling_the_story_a_hoax_conflicts_and_says_so() -> None:
+    j = judge(
+        side("Hikers found a living mammoth in Siberia"),
+        side("The living mammoth story from Siberia is a hoax."),
+        MODERATE,
+    )
+    assert j.stance is Stance.CONFLICTS
+    assert any(n.conflict and "hoax" in n.text for n in j.notes)
+    assert 0.0 < j.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    "claim, source",
+    [
+        # the claim only reports what someone claims: calling it a hoax does not refute that
+        (
+            "A blogger claims hikers found a living mammoth in Siberia",
+            "The living mammoth story from Siberia is a hoax.",
+        ),
+        # the source says it is not a hoax
+        (
+            "Hikers found a living mammoth in Siberia",
+            "The living mammoth story from Siberia is not a hoax.",
+        ),
+        # a double negative is not read
+        (
+            "Hikers found a living mammoth in Siberia",
+            "Reports of a mammoth hoax in Siberia were false, the hikers said.",
+        ),
+    ],
+)
+def test_hoax_words_that_do_not_call_the_claim_false_do_not_conflict(
+    claim: str, source: str
+) -> None:
+    stance, _ = _judge(claim, source, MODERATE)
+    assert stance is not Stance.CONFLICTS
