@@ -57,3 +57,27 @@ def test_an_unreachable_precision_leaves_the_model_silent() -> None:
     ]
     model = ts.choose(weights, bias, examples, 0.9, {})
     assert model.thresholds == {"agree": 1.01, "conflict": 1.01}
+
+
+class _Cosines:
+    """Sentence vectors stand-in: a fixed cosine per sentence (what the embedder would give)."""
+
+    def __init__(self, table: dict[str, float]) -> None:
+        self.table = table
+
+    def cosine(self, a: str, b: str) -> float | None:
+        return self.table.get(b, 0.0)
+
+
+def test_candidates_take_the_larger_of_word_and_meaning_relevance() -> None:
+    from checks.match import MatchSettings, dense_relevance
+
+    claim = "Garlic keeps the flu away"
+    paraphrase = "Eating raw cloves of that bulb was found to prevent influenza infections."
+    evidence = f"{paraphrase}\n\nThe trial enrolled adults in three cities."
+    ms = MatchSettings()
+    by_words = ts.candidates(claim, evidence, ms)
+    assert all(s != paraphrase for s, _ in by_words)  # shares no word with the claim
+    by_meaning = ts.candidates(claim, evidence, ms, _Cosines({paraphrase: 0.8}))  # type: ignore[arg-type]
+    assert [s for s, _ in by_meaning] == [paraphrase]
+    assert by_meaning[0][1] == dense_relevance(0.8, ms)
