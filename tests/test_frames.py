@@ -1552,3 +1552,19 @@ def test_missing_evidence_in_a_second_clause_is_asserted_too(text: str, main: st
     frame = _frame(parse, main)
     assert frame.main and frame.negated
     assert not any(f.main and f.reporting for f in parse.frames)
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "subject", "negated"),
+    [
+        ("Studies have not shown that zinc cures the flu.", "cure", "zinc", True),
+        ("Doctors say that honey soothes coughs.", "soothe", "honey", False),
+    ],
+)
+def test_a_content_clause_read_as_an_object_is_read_again(
+    text: str, content: str, subject: str, negated: bool
+) -> None:
+    parse = parse_claim(text)
+    frame = _frame(parse, content)
+    assert frame.subject_head == subject and frame.negated is negated
+    assert frame.main and frame in parse.main_frames
