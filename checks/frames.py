@@ -9,7 +9,11 @@ model"). Each clause becomes a :class:`Frame`:
 * ``negated`` — a negation whose scope covers this predicate: a ``neg`` child ("not", "never",
   "no longer"), "no"/"nobody"/"none"/"not a single" on its subject or object, "neither … nor",
   "fail/refuse to", "deny that", "denied reports that", "no / not enough evidence that", "it is
-  not true that", "do not think that", "without doing", an answered question ("Can X? No.").
+  not true that", "do not think that", "without doing", an answered question ("Can X? No.");
+  missing or negated evidence negates its content once: "there is no evidence that X", "no
+  study has shown that X", "nothing suggests that X", "it has not been proven that X", "the data
+  do not support the claim that X" (a person's "did not confirm" is no evidence), and so does a
+  claim called false ("the baseless claim that X", "the myth that X"); "hardly anyone";
   Negation does not leak into relative or infinitival clauses hanging off a noun: in "have not
   agreed on a plan to guard the 500-km frontier" only *agree* is negated; a contrastive "not"
   ("Rich, not the Russians, …") and "not all" negate nothing;
@@ -21,14 +25,23 @@ model"). Each clause becomes a :class:`Frame`:
   G7, F-35, 5G, Boeing 737) and citation numbers are not figures; ranges ("95–100 %") are one
   figure; shares ("one in five", "a third of") are percentages; rates ("per 100,000", "a day")
   and percentage points are units of their own; ages are years of age;
-* ``dates`` — with what they date ("in 2019" after *rise* dates *rise*);
+* ``dates`` — with what they date ("in 2019" after *rise* dates *rise*); a year-like number is
+  a date after "by", "in", "until", "since" … ("by 2100"), a measure before a unit ("2000 mg"),
+  a count after a bound word ("about 1500");
 * ``attribution`` — who said it ("X said that …", "according to Y");
 * ``comparisons`` — ratios and multiples ("50 to every 6", "twice as many");
 * ``conditional`` — the clause is a condition or an open question ("if …", "whether …", an
   unanswered "Can X?");
 * ``main`` — the clause is what its sentence asserts: the root, or what a reporting root
-  reports ("the minister said that 300 soldiers died" → *die*); ``reporting`` marks the speech
-  verb itself.
+  reports ("the minister said that 300 soldiers died" → *die*; "there is no evidence that X"
+  → *X*, negated); ``reporting`` marks the speech verb, or the clause that carries evidence for
+  a content ("there is (no) evidence that …", "studies (have not) shown that …").
+
+Some misparses of the small model are read again: a verb tagged as a noun still heads its
+clause ("evidence that oat milk protects …", "believed the ferry sank"); a verb read as a plural
+noun before its object ("Scorpion stings flier", "that garlic kills germs") and a content clause
+read as a speech verb's object ("shown that zinc cures the flu") are rebuilt, using the
+pipeline's own lemma tables to tell verb forms from nouns.
 
 Headlines in Title Case or capitals are parsed in sentence case (the tagger reads them far
 better); the frames then quote the sentence-cased words.
