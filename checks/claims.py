@@ -282,7 +282,8 @@ _DATE = re.compile(
     \b(?P<iso>(?P<iy>\d{{4}})-(?P<im>\d\d)-(?P<id>\d\d))\b
   | \b(?P<d1>\d{{1,2}})\s+(?P<m1>{_MONTH_NAMES})\b(?:,?\s+(?P<y1>\d{{4}}))?
   | \b(?P<m2>{_MONTH_NAMES})\b(?:\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b)?(?:,?\s+(?P<y2>\d{{4}}))?
-  | \b(?:in|since|by|until|of|from|before|after)\s+(?P<y3>(?:1[89]|20)\d\d)\b
+  | \b(?:in|since|by|until|of|from|before|after)\s+
+    (?P<y3>(?:1[89]|20)\d\d\b|21\d\d\b(?!\s*%|\s+[a-z]+s\b))  # 21xx: not "by 2100 tonnes"
     """,
     re.IGNORECASE | re.VERBOSE,
 )

@@ -313,6 +313,26 @@ def test_bare_year_is_a_date_not_a_figure() -> None:
     assert [d.year for d in f.dates] == [1998]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "year"),
+    [
+        ("Coastal waters will rise by 40 cm by 2100, the survey warns.", 2100),
+        ("By 2150 the glacier will be gone, the climate panel said.", 2150),
+    ],
+)
+def test_a_year_after_the_end_of_this_century_is_a_date_after_a_preposition(
+    sentence: str, year: int
+) -> None:
+    f = features(sentence)
+    assert [d.year for d in f.dates] == [year]
+    assert all(q.value != year for q in f.quantities)
+
+
+def test_a_four_digit_count_after_by_stays_a_figure() -> None:
+    q = _only_quantity("Output fell by 2150 tonnes over the winter.")
+    assert (q.value, q.unit) == (2150, "ton")
+
+
 def test_number_with_thousands_separator_is_not_a_year() -> None:
     q = _only_quantity("The army deployed 2,024 troops to the region.")
     assert q.value == 2_024
