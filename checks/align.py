@@ -636,6 +636,7 @@ _FALSITY = frozenset(
     }
 )
 _FALSITY_NOUNS = frozenset({"hoax", "myth", "fabrication", "satire"})
+_DEBUNKING = frozenset({"debunk", "disprove", "discredit"})  # verbs whose object is shown false
 _STORY_WORDS = frozenset(
     {"story", "report", "claim", "rumour", "rumor", "news", "photo", "picture", "image"}
     | {"video", "footage", "article", "post", "tweet", "headline", "account", "tale"}
@@ -645,9 +646,11 @@ _STORY_WORDS = frozenset(
 def _called_false(claim: Side, source: Side, main: Frame | None) -> Note | None:
     """The source's own statement says that what the claim tells is not true: a main clause,
     neither negated nor a condition, that calls something a hoax, fake or false, whose subject
-    is the claim's story ("the third-arm story is a hoax") or shares its words ("the man who
-    claimed a third arm is a fake"). Only against a claim that asserts, unhedged and in its own
-    voice, something the source could call false (not "X claims …", not "… is a hoax")."""
+    is a story ("the story is a hoax": the sentence has passed the relevance and name gates) or
+    shares the claim's words ("the man who claimed a third arm is a fake"). Only against a claim
+    that asserts, unhedged and in its own voice, something the source could call false (not
+    "X claims …", not "… is a hoax"). A source that debunks, disproves or discredits the claim's
+    story counts the same way."""
     if (
         main is None
         or main.negated
@@ -660,24 +663,31 @@ def _called_false(claim: Side, source: Side, main: Frame | None) -> Note | None:
         return None
     mine = {stem(w) for f in claim.frames for w in (*f.subject, *f.object, f.predicate) if w}
     mine |= {stem(t) for t in claim.terms}
+    stories = {stem(w) for w in _STORY_WORDS}
     for f in source.parse.frames:
         key = _key(f)
-        if key not in _FALSITY or f.negated or f.conditional or not f.main:
+        if f.negated or f.conditional or not f.main or f.modality.hedged:
             continue
-        if f.modality.hedged:
+        if key in _FALSITY:  # "the story is a hoax"
+            words, head = f.subject, f.subject_head
+        elif f.predicate in _DEBUNKING:  # "scientists debunked the story"
+            words, head = f.object, f.object_head
+        else:
             continue
-        if any(w in _FALSITY or w in _DENIALS for w in f.subject):
+        if any(w in _FALSITY or w in _DENIALS for w in words):
             continue  # "reports of a hoax were false": a double negative, not read here
-        subject = {stem(w) for w in f.subject if w}
-        if subject & mine or subject & {stem(w) for w in _STORY_WORDS}:
-            what = f.subject_head or (f.subject[-1] if f.subject else "story")
+        said = {stem(w) for w in words if w}
+        named = (said - stories) & mine
+        if not (named or (key in _FALSITY and said & stories)):
+            continue  # "studies debunk claims that …": which claims, the words must say
+        what = head or (words[-1] if words else "story")
+        if key in _FALSITY:
             called = f"a {key}" if key in _FALSITY_NOUNS else key
-            return Note(
-                kind=NoteKind.POLARITY,
-                text=f"the source says the {what} is {called}",
-                conflict=True,
-                source_says=f"“{called}”",
-            )
+            text = f"the source says the {what} is {called}"
+        else:
+            called = f"{f.predicate}ed" if not f.predicate.endswith("e") else f"{f.predicate}d"
+            text = f"the source says the {what} was {called}"
+        return Note(kind=NoteKind.POLARITY, text=text, conflict=True, source_says=f"“{called}”")
     return None
 
 

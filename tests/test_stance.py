@@ -387,9 +387,24 @@ def test_source_calling_the_story_a_hoax_conflicts_and_says_so() -> None:
     assert 0.0 < j.confidence <= 1.0
 
 
+def test_source_that_debunks_the_story_conflicts() -> None:
+    j = judge(
+        side("Hikers found a living mammoth in Siberia"),
+        side("Scientists debunked the living mammoth story from Siberia."),
+        MODERATE,
+    )
+    assert j.stance is Stance.CONFLICTS
+    assert any(n.conflict and "debunked" in n.text for n in j.notes)
+
+
 @pytest.mark.parametrize(
     "claim, source",
     [
+        # debunked claims about something else
+        (
+            "Hikers found a living mammoth in Siberia",
+            "Scientists in Siberia debunked claims that hikers harm the tundra.",
+        ),
         # the claim only reports what someone claims: calling it a hoax does not refute that
         (
             "A blogger claims hikers found a living mammoth in Siberia",
