@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from checks.match import is_related_reading
 from checks.models import CheckResult, LinkCheckResult, Match
 
 __all__ = ["READING_LABEL", "READING_TAG", "answer_json", "is_reading", "split_reading"]
@@ -24,8 +23,8 @@ READING_TAG = "reading"  # the one-word tag beside a related-reading match
 
 
 def is_reading(m: Match) -> bool:
-    """Whether ``m`` is related reading (below the judging floor), whatever its stance says."""
-    return is_related_reading(m.score)
+    """Whether ``m`` is related reading (found below the judging floor, never judged)."""
+    return m.reading
 
 
 def split_reading(matches: Sequence[Match]) -> tuple[list[Match], list[Match]]:
@@ -35,18 +34,7 @@ def split_reading(matches: Sequence[Match]) -> tuple[list[Match], list[Match]]:
     return judged, reading
 
 
-def _mark(answer: dict[str, Any], result: CheckResult) -> dict[str, Any]:
-    for shown, m in zip(answer.get("matches", []), result.matches, strict=True):
-        shown["related_reading"] = is_reading(m)
-    return answer
-
-
 def answer_json(result: CheckResult | LinkCheckResult) -> dict[str, Any]:
-    """``result.to_json()`` with every match marked ``"related_reading": true`` when it is
-    related reading (shown to read, never judged), ``false`` when it was judged."""
-    answer = result.to_json()
-    if isinstance(result, LinkCheckResult):
-        for shown, checked in zip(answer["claims"], result.claims, strict=True):
-            _mark(shown, checked)
-        return answer
-    return _mark(answer, result)
+    """``result.to_json()``: every match says ``"related_reading": true`` when it is related
+    reading (shown to read, never judged), ``false`` when it was judged."""
+    return result.to_json()

@@ -286,8 +286,9 @@ def render_item(
         notes = "; ".join(
             str(n.get("text")) if isinstance(n, dict) else str(n) for n in m.get("notes", [])
         )
+        tag = "related reading" if m.get("related_reading") else m.get("stance")
         lines.append(
-            f"• {m.get('stance')} · {cit.get('source')}: “{clip(str(cit.get('quote', '')), 160)}”"
+            f"• {tag} · {cit.get('source')}: “{clip(str(cit.get('quote', '')), 160)}”"
             + (f" — {clip(notes, 160)}" if notes else "")
         )
     embed.add_field(name="Bot's answer", value=clip("\n".join(lines), 1024), inline=False)

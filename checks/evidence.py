@@ -20,10 +20,12 @@ from checks.models import Citation, ClaimFeatures, FoundClaim, Match, Stance
 from checks.nli import ENV_VAR as NLI_ENV_VAR
 from checks.nli import NLIScores, get_model
 from checks.review import MODERATOR_SOURCE_LABEL, is_moderator_source, moderator_source
-from checks.stance import StanceSettings, gated, judge
+from checks.stance import Judgement, StanceSettings, gated, judge
 from checks.store.base import Candidate
 
 __all__ = ["Audience", "found_claims", "matches"]
+
+_READING = Judgement(Stance.RELATED)  # related reading: shown as evidence, never judged
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +64,11 @@ def matches(
     ``text`` is the checked claim (parsed once here); each candidate's parse is its stored frame
     when the store has one, else parsed once per process and kept."""
     visible = [sc for sc in scored if audience.sees(sc.candidate.source)]
+    judged = [sc for sc in visible if not sc.related]  # related reading is shown, not judged
     # the query is parsed only when there is something to judge it against (a cold check
-    # with no candidates never loads the parser)
-    query = side(text, features, parsed=bool(text) and bool(visible))
-    parses = _parses([sc.candidate for sc in visible]) if text else [None] * len(visible)
+    # with no candidates, or only reading, never loads the parser)
+    query = side(text, features, parsed=bool(text) and bool(judged))
+    parses = _parses([sc.candidate for sc in judged]) if text else [None] * len(judged)
     sources = [
         side(
             sc.candidate.claim.text,
@@ -74,14 +77,20 @@ def matches(
             terms=sc.candidate.terms,
             parsed=False,
         )
-        for sc, parse in zip(visible, parses, strict=True)
+        for sc, parse in zip(judged, parses, strict=True)
     ]
-    nli = _inferences(query, visible, sources, stance) if text else [None] * len(visible)
+    nli = _inferences(query, judged, sources, stance) if text else [None] * len(judged)
+    verdicts = {
+        id(sc): judge(
+            query, source, sc.relevance, review=sc.candidate.claim.review, settings=stance, nli=read
+        )
+        for sc, source, read in zip(judged, sources, nli, strict=True)
+    }
     out: list[Match] = []
-    for sc, source, read in zip(visible, sources, nli, strict=True):
+    for sc in visible:
         c = sc.candidate
         moderators = audience.own_moderators(c.source)
-        said = judge(query, source, sc.relevance, review=c.claim.review, settings=stance, nli=read)
+        said = verdicts.get(id(sc), _READING)
         citation = Citation(
             source=MODERATOR_SOURCE_LABEL if moderators else c.source,
             title=c.title,
@@ -100,10 +109,12 @@ def matches(
                 notes=said.notes,
                 citation=citation,
                 confidence=said.confidence if said.stance is not Stance.RELATED else None,
+                reading=sc.related,
             )
         )
     out.sort(
         key=lambda m: (
+            m.reading,
             m.citation.source != MODERATOR_SOURCE_LABEL,
             m.citation.review is None or m.stance is Stance.RELATED,
             m.stance is Stance.RELATED,

@@ -277,6 +277,7 @@ class Match(_Value):
     notes: tuple[Note, ...] = ()
     citation: Citation
     confidence: float | None = None  # calibrated probability the stance is right (None: unrated)
+    reading: bool = False  # related reading: below the judging floor, shown, never judged
 
 
 class SourceVoice(_Value):
@@ -349,6 +350,7 @@ class CheckResult(_Value):
                     "score": round(m.score, 4) if math.isfinite(m.score) else 0.0,
                     "stance": m.stance.value,
                     "notes": [n.text for n in m.notes],
+                    "related_reading": m.reading,
                     "citation": {
                         "source": m.citation.source,
                         "title": m.citation.title,

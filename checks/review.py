@@ -119,9 +119,10 @@ def review_triggers(result: CheckResult, guild: GuildConfig) -> list[str]:
         reasons.append("disputed")
     if result.verdict is Verdict.MIXED:
         reasons.append("mixed")
-    best = max((m.score for m in result.matches), default=0.0)
-    decided = any(m.stance is not Stance.RELATED for m in result.matches)
-    if result.matches and guild.suggest <= best < guild.sure and not decided:
+    judged = [m for m in result.matches if not m.reading]  # related reading never asks for review
+    best = max((m.score for m in judged), default=0.0)
+    decided = any(m.stance is not Stance.RELATED for m in judged)
+    if judged and guild.suggest <= best < guild.sure and not decided:
         reasons.append("uncertain")
     return reasons
 

@@ -222,6 +222,7 @@ def _match(text: str, stance: Stance, score: float, n: int = 0) -> Match:
             quote=text,
         ),
         confidence=0.9 if stance is not Stance.RELATED else None,
+        reading=score < MatchSettings().min_relevance,  # as checks.evidence marks the tier
     )
 
 
@@ -248,6 +249,19 @@ def test_split_reading_keeps_the_answer_order() -> None:
     result = _supported_with_reading()
     judged, reading = split_reading(result.matches)
     assert [m.claim_id for m in judged] == [1] and [m.claim_id for m in reading] == [2]
+
+
+def test_related_reading_alone_never_sends_an_answer_to_review() -> None:
+    from checks.models import GuildConfig
+    from checks.review import review_triggers
+
+    reading = _match("Seasonal patterns of infections were compared.", Stance.RELATED, 0.2, 2)
+    result = CheckResult(claim=CLAIM, verdict=Verdict.UNVERIFIED, matches=(reading,))
+    loose = GuildConfig(suggest=0.1, sure=0.7)  # a server that compares from relevance 0.1
+    assert review_triggers(result, loose) == []
+    judged = _match("A weaker restatement of the claim.", Stance.RELATED, 0.5, 3)
+    result = CheckResult(claim=CLAIM, verdict=Verdict.UNVERIFIED, matches=(judged, reading))
+    assert review_triggers(result, loose) == ["uncertain"]
 
 
 # --------------------------------------------------------------------------- surfaces

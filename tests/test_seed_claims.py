@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SEED_DIR
 
 from checks.embed import MiniLMEmbedder
 from checks.engine import Engine
 from checks.enrich import embed_backlog
 from checks.models import Verdict
+
+SEED_DIR = Path(__file__).resolve().parents[2] / "shared" / "seed"
 
 # (claim, true according to the article)
 TRUE = [
