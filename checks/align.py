@@ -601,6 +601,8 @@ class Alignment:
     # a clause inside another: "shutting down X makes sense", "a law which bans X")
     asserted: bool = False  # neither side hedges the deciding clauses or the sentence
     claim_attributed: bool = False  # the claim says who said it ("X said", "according to X")
+    claim_reported: bool = False  # the claim's main clause only relays a report ("Report: X",
+    # "X reportedly …"): what it claims is that something was reported
     source_attributed: bool = False  # … the source sentence does
     called_false: Note | None = None  # the source's own statement calls the claim's story false
 
@@ -724,6 +726,7 @@ def compare(claim: Side, source: Side, relevance: float) -> Alignment:
     aligned_any = figure_claim = reported = False
     d_main = d_open = d_asserted = d_source_main = False
     called_false: Note | None = None
+    d_claim_reported = False
     d_overlap = 0.0
     if claim.parse is None or source.parse is None or not claim.frames or not source.frames:
         v["unparsed"] = 1.0
@@ -740,6 +743,7 @@ def compare(claim: Side, source: Side, relevance: float) -> Alignment:
         )
         v["claim_negated"] = 1.0 if main is not None and main.negated else 0.0
         v["claim_hedged"] = 1.0 if main is not None and main.modality.hedged else 0.0
+        d_claim_reported = main is not None and _reported(main)
         # the deciding pair: the main clause's if aligned, else the best aligned one
         deciding = next((p for p in aligned if p.claim is main), None) or (
             max(aligned, key=lambda p: p.score) if aligned else None
@@ -838,6 +842,7 @@ def compare(claim: Side, source: Side, relevance: float) -> Alignment:
         deciding_asserted=d_source_main,
         asserted=d_asserted,
         claim_attributed=_attributed(claim),
+        claim_reported=d_claim_reported,
         source_attributed=_attributed(source),
         called_false=called_false,
     )

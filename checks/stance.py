@@ -159,7 +159,8 @@ def structural(al: Alignment) -> bool:
 def same_figure(al: Alignment) -> bool:
     """The same figure or date of the same thing in an aligned clause of the same polarity (or,
     for a claim that only states a figure, the same figure of the same owner), in a source that
-    covers the claim, with nothing conflicting."""
+    covers the claim, with nothing conflicting. Not for a claim that only relays a report
+    ("Report: the firm will split in two"): the same figure does not vouch for a rumour."""
     return (
         (al.feature("figure_same") > 0 or al.feature("date_same") > 0)
         and (
@@ -167,6 +168,7 @@ def same_figure(al: Alignment) -> bool:
         )
         and al.feature("hedge_mismatch") == 0
         and not al.source_reported
+        and not al.claim_reported
         and al.feature("coverage") >= 0.4
         and not al.conflicts
         and not al.speakers

@@ -427,3 +427,16 @@ def test_hoax_words_that_do_not_call_the_claim_false_do_not_conflict(
 ) -> None:
     stance, _ = _judge(claim, source, MODERATE)
     assert stance is not Stance.CONFLICTS
+
+
+# --------------------------------------------------------------------------- reported claims
+
+
+def test_same_figure_does_not_vouch_for_a_claim_that_only_relays_a_report() -> None:
+    # measured on FNC-1: such headlines sit over articles that report the rumour ("discuss")
+    source = side("Nordwind Airlines is planning to split into two separate companies.")
+    plain = judge(side("Nordwind Airlines plans to split into two companies"), source, HIGH)
+    assert plain.stance is Stance.AGREES
+    j = judge(side("Report: Nordwind Airlines to split into two companies"), source, HIGH)
+    assert j.stance is Stance.RELATED
+    assert any(n.kind is NoteKind.SAME for n in j.notes)  # still said, as related evidence
