@@ -261,6 +261,7 @@ def _cue_notes(al: Alignment, source: Side, stance: Stance) -> list[Note]:
         source.refutation
         and al.feature("refutation_cue")
         and not al.feature("claim_refutation_cue")
+        and al.called_false is None  # that rule's own note already says it
     ):
         out.append(
             Note(
@@ -323,5 +324,9 @@ def judge(
         notes += al.agreements
     notes += read
     notes += _cue_notes(al, source, stance)
-    notes += al.remarks
+    if stance is Stance.CONFLICTS and al.called_false is not None:
+        # "says 'hoax', not 'find'" would only repeat the called-false note in other words
+        notes += [r for r in al.remarks if r.kind is not NoteKind.POLARITY]
+    else:
+        notes += al.remarks
     return Judgement(stance, tuple(notes), round(confidence, 4), pa, pc, pn)

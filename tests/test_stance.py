@@ -385,6 +385,7 @@ def test_source_calling_the_story_a_hoax_conflicts_and_says_so() -> None:
     assert j.stance is Stance.CONFLICTS
     assert any(n.conflict and "hoax" in n.text for n in j.notes)
     assert 0.0 < j.confidence <= 1.0
+    assert len([n for n in j.notes if "hoax" in n.text]) == 1  # said once, not twice
 
 
 def test_source_that_debunks_the_story_conflicts() -> None:
