@@ -32,7 +32,7 @@ import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -53,6 +53,7 @@ __all__ = [
     "HashEmbedder",
     "MiniLMEmbedder",
     "cosine",
+    "cpu_session",
     "dequantize_int8",
     "dequantize_int8_many",
     "get_embedder",
@@ -253,6 +254,24 @@ def _default_onnx_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "model.onnx"
 
 
+def cpu_session(onnx_path: Path, threads: int) -> Any:
+    """An onnxruntime CPU session as every model here runs: all graph optimisations, one
+    sequential stream of ``threads`` threads that sleep when idle (spinning on shared cores is
+    pure CPU cost), warnings only. onnxruntime's own errors pass through to the caller."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.log_severity_level = 3
+    return ort.InferenceSession(
+        str(onnx_path), sess_options=opts, providers=["CPUExecutionProvider"]
+    )
+
+
 def _cpu_count() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -283,7 +302,6 @@ class MiniLMEmbedder:
         # Tokenising is ~1 % of the work: its own thread pool buys nothing and, once used, makes
         # every later fork (ingest workers) print a warning. Set before the library reads it.
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         if variant not in _VARIANTS:
@@ -321,17 +339,7 @@ class MiniLMEmbedder:
         self._tokenizer = Tokenizer.from_file(str(tok_path))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_tokens)
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        # Idle pool threads sleep instead of spinning: on shared cores spinning is pure CPU cost.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        opts.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(onnx_path), sess_options=opts, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(onnx_path, threads)
         self._inputs = {i.name for i in self._session.get_inputs()}
         log.info("embedder %s loaded (%d threads)", self.name, threads)
 

@@ -210,8 +210,9 @@ class NLIModel:
         batch_size: int = _BATCH,
     ) -> None:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        import onnxruntime as ort
         from tokenizers import Tokenizer
+
+        from checks.embed import cpu_session
 
         d = Path(directory)
         if not d.is_dir():
@@ -245,17 +246,8 @@ class NLIModel:
             ),
             0,
         )
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        opts.log_severity_level = 3
         try:
-            self._session = ort.InferenceSession(
-                str(onnx_path), sess_options=opts, providers=["CPUExecutionProvider"]
-            )
+            self._session = cpu_session(onnx_path, threads)
         except Exception as exc:  # onnxruntime raises its own untyped errors for a bad graph
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise NLIUnavailable(
