@@ -109,16 +109,19 @@ def _label_kind(name: str) -> str | None:
     return None
 
 
+def _read_json(path: Path) -> Any:
+    """A small JSON file of the model directory, or NLIUnavailable naming it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise NLIUnavailable(f"{path.name} is not readable JSON ({exc})", path=str(path)) from exc
+
+
 def _label_names(directory: Path) -> tuple[list[str], Path]:
     """The output labels in order, from labels.json (preferred) or config.json's id2label."""
     labels_file, config_file = directory / "labels.json", directory / "config.json"
     if labels_file.is_file():
-        try:
-            doc: Any = json.loads(labels_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise NLIUnavailable(
-                f"labels.json is not readable JSON ({exc})", path=str(labels_file)
-            ) from exc
+        doc = _read_json(labels_file)
         if not isinstance(doc, list) or not all(isinstance(x, str) for x in doc):
             raise NLIUnavailable(
                 "labels.json must be a list of label names in output order, e.g. "
@@ -127,12 +130,7 @@ def _label_names(directory: Path) -> tuple[list[str], Path]:
             )
         return list(doc), labels_file
     if config_file.is_file():
-        try:
-            cfg: Any = json.loads(config_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise NLIUnavailable(
-                f"config.json is not readable JSON ({exc})", path=str(config_file)
-            ) from exc
+        cfg = _read_json(config_file)
         id2label = cfg.get("id2label") if isinstance(cfg, dict) else None
         if not isinstance(id2label, dict) or not id2label:
             raise NLIUnavailable(
